@@ -1,0 +1,3 @@
+from spotlight_nifi.cli import main
+
+main()
