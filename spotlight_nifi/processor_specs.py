@@ -15,7 +15,7 @@ PYTHON_RELATIONSHIPS = ("failure", "original", "success")
 
 
 @dataclass(frozen=True)
-class PropertySpec:
+class ProcessorProperty:
     name: str
     description: str
     required: bool = False
@@ -28,24 +28,24 @@ class PropertySpec:
 class PythonProcessorSpec:
     type: str
     description: str
-    properties: tuple[PropertySpec, ...]
+    properties: tuple[ProcessorProperty, ...]
     version: str = PROCESSORS_VERSION
     relationships: tuple[str, ...] = PYTHON_RELATIONSHIPS
 
-    def property(self, name: str) -> PropertySpec:
+    def property(self, name: str) -> ProcessorProperty:
         for prop in self.properties:
             if prop.name == name:
                 return prop
         raise KeyError(f"{self.type} has no property `{name}`")
 
 
-CLICKHOUSE_URL = PropertySpec(
+CLICKHOUSE_URL = ProcessorProperty(
     "ClickHouse URL", "http(s)://host:port/database for a ClickHouse server, or chdb:///path for the embedded engine.",
     required=True)
-CLICKHOUSE_USER = PropertySpec("ClickHouse User", "User for a ClickHouse server.", default="default")
-CLICKHOUSE_PASSWORD = PropertySpec("ClickHouse Password", "Password for a ClickHouse server.", sensitive=True)
-TABLE = PropertySpec("Table", "Target ClickHouse table.", required=True)
-FLOW_NAME = PropertySpec("Flow Name", "Flow recorded with every failure.", required=True)
+CLICKHOUSE_USER = ProcessorProperty("ClickHouse User", "User for a ClickHouse server.", default="default")
+CLICKHOUSE_PASSWORD = ProcessorProperty("ClickHouse Password", "Password for a ClickHouse server.", sensitive=True)
+TABLE = ProcessorProperty("Table", "Target ClickHouse table.", required=True)
+FLOW_NAME = ProcessorProperty("Flow Name", "Flow recorded with every failure.", required=True)
 
 CAST = PythonProcessorSpec(
     "CastToClickHouse",
@@ -54,11 +54,11 @@ CAST = PythonProcessorSpec(
     "fit leaves alone on failure with its reason.",
     (
         CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, TABLE,
-        PropertySpec("Schema Mode", "What to do when the table is missing or records carry new fields: create "
+        ProcessorProperty("Schema Mode", "What to do when the table is missing or records carry new fields: create "
                      "the table from the first records, also evolve it, or reject such records.",
                      required=True, default="reject", allowable=("create", "evolve", "reject")),
-        PropertySpec("Sample Size", "Records used to infer a new table's columns.", default="1000"),
-        PropertySpec("Lenient Parsing", "Repair malformed JSON where possible, recording the repair.",
+        ProcessorProperty("Sample Size", "Records used to infer a new table's columns.", default="1000"),
+        ProcessorProperty("Lenient Parsing", "Repair malformed JSON where possible, recording the repair.",
                      default="true", allowable=("true", "false")),
     ),
 )
@@ -68,7 +68,7 @@ INSERT = PythonProcessorSpec(
     "Inserts a batch of cast JSON records into ClickHouse in one native insert.",
     (
         CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, TABLE,
-        PropertySpec("Batch Size", "Rows per insert statement.", default="10000"),
+        ProcessorProperty("Batch Size", "Rows per insert statement.", default="10000"),
     ),
 )
 
