@@ -1,0 +1,192 @@
+"""The registry of local services and the three operations on the whole stack: up, status, down.
+
+A service is anything with `install` (fetch what it needs, a no-op once cached), `start`
+(spawn it on a port), `health`, `stop` and `log_path`: NiFi and NiFi Registry join `SERVICES`
+once their artifacts can be fetched. Until then they are listed in `BLOCKED` with the Maven
+coordinates they need, and `up` records why they cannot start.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from rich.progress import Progress
+
+from spotlight_nifi.errors import ServiceError
+from spotlight_nifi.stack import maven
+from spotlight_nifi.stack.kafka import KafkaService
+from spotlight_nifi.stack.postgres import PostgresService
+from spotlight_nifi.stack.process import Health, port_free, wait_healthy
+from spotlight_nifi.stack.state import Running, StackState, is_alive, rss_bytes, session_members
+from spotlight_nifi.versions import NIFI_GROUP, NIFI_VERSION
+
+
+class Service(Protocol):
+    """What the stack needs from one local service."""
+
+    name: str
+    startup_timeout: float
+
+    def install(self) -> None: ...
+    def start(self, run_dir: Path, port: int | None) -> Running: ...
+    def health(self, running: Running) -> Health: ...
+    def stop(self, running: Running) -> None: ...
+    def log_path(self, run_dir: Path) -> Path: ...
+
+
+def _nifi(artifact: str) -> str:
+    return f"{NIFI_GROUP}:{artifact}:{NIFI_VERSION}"
+
+
+BLOCKED: dict[str, list[str]] = {
+    "nifi": [_nifi(a) for a in ("nifi-bootstrap", "nifi-resources", "nifi-standard-nar", "nifi-kafka-nar",
+                                "nifi-kafka-3-service-nar", "nifi-web-frontend", "nifi-runtime-manifest")],
+    "nifi-registry": [_nifi(a) for a in ("nifi-registry-core", "nifi-registry-assembly")],
+}
+
+
+def services(cache: Path) -> dict[str, Service]:
+    """The services `dev up` can start, in start order."""
+    return {"kafka": KafkaService(cache), "postgres": PostgresService()}
+
+
+def blocked_reason(name: str) -> str:
+    """Why a service in `BLOCKED` cannot be assembled, checked against Maven Central now."""
+    absent, unknown = maven.missing(BLOCKED[name])
+    if absent:
+        return f"not on Maven Central (404): {', '.join(absent)}"
+    if unknown:
+        return f"could not check Maven Central for: {', '.join(unknown)}"
+    return "artifacts are published but this service is not implemented in spotlight_nifi.stack yet"
+
+
+@contextmanager
+def _step(progress: Progress | None, text: str) -> Iterator[None]:
+    if progress is None:
+        yield
+        return
+    task = progress.add_task(text, total=1)
+    yield
+    progress.update(task, completed=1)
+
+
+def install(cache: Path, progress: Progress | None = None) -> list[str]:
+    """Fetch what every available service needs, so that a later `up` downloads nothing."""
+    for name, service in services(cache).items():
+        with _step(progress, f"{name}: install"):
+            service.install()
+    return list(services(cache))
+
+
+def up(
+    run_dir: Path,
+    cache: Path,
+    names: list[str] | None = None,
+    ports: dict[str, int] | None = None,
+    progress: Progress | None = None,
+) -> StackState:
+    """Install and start the named services (all by default) and wait until each is healthy."""
+    available = services(cache)
+    wanted = names or [*available, *BLOCKED]
+    unknown = [n for n in wanted if n not in available and n not in BLOCKED]
+    if unknown:
+        raise ServiceError(unknown[0], f"unknown service; choose from {', '.join([*available, *BLOCKED])}")
+    state = StackState.load(run_dir)
+    for name in wanted:
+        if name in BLOCKED:
+            with _step(progress, f"{name}: checking Maven Central"):
+                state.unavailable[name] = blocked_reason(name)
+            state.save(run_dir)
+            continue
+        service = available[name]
+        current = state.running.get(name)
+        if current and is_alive(current.pid, current.start_ticks):
+            continue
+        previous = state.last_ports.get(name)
+        port = (ports or {}).get(name) or (previous if previous and port_free(previous) else None)
+        with _step(progress, f"{name}: install"):
+            service.install()
+        with _step(progress, f"{name}: start"):
+            running = service.start(run_dir, port)
+        state.running[name] = running
+        state.last_ports[name] = next(iter(running.ports.values()))
+        state.save(run_dir)
+        with _step(progress, f"{name}: wait until healthy"):
+            try:
+                wait_healthy(name, running, service.health, service.startup_timeout)
+            except ServiceError:
+                service.stop(running)
+                del state.running[name]
+                state.save(run_dir)
+                raise
+    return state
+
+
+ServiceStatus = Literal["healthy", "unhealthy", "stopped", "exited", "unavailable"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of `dev status`."""
+
+    name: str
+    status: ServiceStatus
+    url: str = ""
+    version: str = ""
+    pid: int | None = None
+    rss_bytes: int = 0
+    detail: str = ""
+    log: str = ""
+
+
+def status(run_dir: Path, cache: Path) -> list[Row]:
+    """Every known service with its health, from the state file and the services themselves."""
+    state = StackState.load(run_dir)
+    rows = []
+    for name, service in services(cache).items():
+        running = state.running.get(name)
+        if running is None:
+            rows.append(Row(name, "stopped", log=str(service.log_path(run_dir))))
+            continue
+        base = dict(url=running.url, version=running.version, pid=running.pid, log=running.log)
+        if not is_alive(running.pid, running.start_ticks):
+            rows.append(Row(name, "exited", detail="process is gone: see its log, then `dev up`", **base))
+            continue
+        health = service.health(running)
+        rows.append(Row(name, "healthy" if health.ok else "unhealthy", rss_bytes=rss_bytes(session_members(running.pid)),
+                        detail=health.detail, **base))
+    for name in BLOCKED:
+        rows.append(Row(name, "unavailable", version=NIFI_VERSION,
+                        detail=state.unavailable.get(name, "not checked yet: run `spotlight-nifi dev up`")))
+    return rows
+
+
+def down(run_dir: Path, cache: Path, purge: bool = False) -> list[str]:
+    """Stop every running service (reverse start order); with `purge`, delete the run dir."""
+    state = StackState.load(run_dir)
+    available = services(cache)
+    stopped = []
+    for name in reversed(list(state.running)):
+        available[name].stop(state.running[name])
+        del state.running[name]
+        state.save(run_dir)
+        stopped.append(name)
+    if purge and run_dir.exists():
+        shutil.rmtree(run_dir)
+    return stopped
+
+
+def log_file(run_dir: Path, cache: Path, name: str) -> Path:
+    """The log of one service, which exists once it has been started."""
+    available = services(cache)
+    if name not in available:
+        raise ServiceError(name, f"no log: choose one of {', '.join(available)}")
+    path = available[name].log_path(run_dir)
+    if not path.is_file():
+        raise ServiceError(name, f"no log at `{path}` yet: start it with `spotlight-nifi dev up {name}`")
+    return path

@@ -1,0 +1,95 @@
+"""Real services for integration tests, started once per session in a temporary run dir.
+
+`stack` starts a service the first time a test needs it (so a PostgreSQL-only run never
+starts Kafka) and stops everything at the end of the session. When a service cannot start,
+the test fails with the reason under `CI=true` and is skipped with the reason elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from spotlight_nifi import stack as local_stack
+from spotlight_nifi.config import Settings
+from spotlight_nifi.errors import ServiceError
+from spotlight_nifi.stack import postgres
+from spotlight_nifi.stack.state import Running, StackState
+
+
+def unavailable(reason: str) -> None:
+    """Fail loudly in CI, skip with the reason on a developer machine."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def make_run_dir() -> Path:
+    """A fresh run dir the `postgres` user can enter (pytest's own tmp dirs are mode 0700)."""
+    path = Path(tempfile.mkdtemp(prefix="spotlight-stack-"))
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def fresh_run_dir() -> Iterator[Path]:
+    """An empty run dir for a test's own stack; whatever it started is stopped and deleted after."""
+    path = make_run_dir()
+    yield path
+    local_stack.down(path, local_stack.cache_dir(Settings.load()), purge=True)
+
+
+class LocalStack:
+    """The session's services: `require(name)` starts one on first use and returns it."""
+
+    def __init__(self, run_dir: Path, cache: Path) -> None:
+        self.run_dir = run_dir
+        self.cache = cache
+        self.errors: dict[str, str] = {}
+
+    def require(self, name: str) -> Running:
+        if name in self.errors:
+            unavailable(self.errors[name])
+        running = StackState.load(self.run_dir).running.get(name)
+        if running is None:
+            try:
+                running = local_stack.up(self.run_dir, self.cache, [name]).running[name]
+            except ServiceError as error:
+                self.errors[name] = f"local service `{name}` could not start: {error}"
+                unavailable(self.errors[name])
+        return running
+
+    def close(self) -> None:
+        local_stack.down(self.run_dir, self.cache)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalStack]:
+    """The session's local stack; services start on first `require`, all stop at the end."""
+    started = LocalStack(make_run_dir(), local_stack.cache_dir(Settings.load()))
+    yield started
+    started.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(stack: LocalStack) -> str:
+    """`127.0.0.1:PORT` of a single-node Kafka (KRaft) broker."""
+    return stack.require("kafka").url
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(stack: LocalStack) -> str:
+    """A libpq DSN of a fresh, empty database on the session's PostgreSQL."""
+    port = stack.require("postgres").ports["postgres"]
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.dsn(port), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres.dsn(port, name)
