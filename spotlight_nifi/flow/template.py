@@ -75,9 +75,14 @@ class SharedServices:
     clickhouse_jdbc: ControllerService | None
 
 
-def kafka_to_clickhouse(spec: Topic, services: SharedServices, flow_name: str) -> ProcessGroup:
-    """The process group that loads one topic into one table and routes every failure."""
-    group = ProcessGroup(spec.name or f"{spec.topic} → {spec.table}",
+def kafka_to_clickhouse(spec: Topic, services: SharedServices, flow_name: str,
+                        parameters: ParameterContext) -> ProcessGroup:
+    """The process group that loads one topic into one table and routes every failure.
+
+    NiFi does not pass a parent's parameter context down to child groups, so the group binds
+    `parameters` itself.
+    """
+    group = ProcessGroup(spec.name or f"{spec.topic} → {spec.table}", parameter_context=parameters,
                          comments=f"Kafka topic {spec.topic} → ClickHouse table {spec.table} ({spec.sink} sink).")
     group.add(Label("About", text=f"Kafka `{spec.topic}` → ClickHouse `{spec.table}`; "
                                   "failures → failure DB (spotlight-nifi failures list)"))
@@ -124,8 +129,9 @@ def ingest_flow(name: str, topics: Sequence[Topic], *, description: str = "") ->
     """One flow loading every topic of `topics` into its table, with shared services on top."""
     if not topics:
         raise ValueError(f"flow `{name}` declares no topic")
+    parameters = spotlight_parameters()
     flow = Flow(name, description=description or f"{len(topics)} Kafka topic(s) → ClickHouse; failures → failure DB",
-                parameter_context=spotlight_parameters())
+                parameter_context=parameters)
     services = SharedServices(
         kafka=flow.add(c.kafka_connection(bootstrap_servers="#{kafka.bootstrap.servers}",
                                           security_protocol="#{kafka.security.protocol}")),
@@ -141,5 +147,5 @@ def ingest_flow(name: str, topics: Sequence[Topic], *, description: str = "") ->
         if any(t.sink == "jdbc" for t in topics) else None,
     )
     for spec in topics:
-        flow.add(kafka_to_clickhouse(spec, services, name))
+        flow.add(kafka_to_clickhouse(spec, services, name, parameters))
     return flow
