@@ -79,3 +79,13 @@ class SchemaEvolutionError(SpotlightError):
 
 class ClickHouseError(SpotlightError):
     """The ClickHouse backend refused a statement: carries the statement's first line."""
+
+
+class RecordCastError(SpotlightError):
+    """One record does not fit the table: names the field, the column and why (one reason)."""
+
+    def __init__(self, field: str, column: str | None, message: str) -> None:
+        self.field = field
+        self.column = column
+        self.reason = message
+        super().__init__(message)

@@ -1,0 +1,96 @@
+"""Schema evolution: compare columns inferred from new samples with a table's columns.
+
+Per JSON path: a new path becomes `ADD COLUMN` (always Nullable: existing rows have no value); a
+path whose new type the column already holds needs nothing (a narrower sample never narrows a
+column); a path whose column widens safely (`types.widening`) becomes `MODIFY COLUMN` to the least
+common type; anything else (narrowing, kind change, object ↔ scalar) is refused with the reason.
+A path under a JSON-text column needs nothing: that column holds any value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from spotlight_nifi.infer import ddl
+from spotlight_nifi.infer.names import column_names
+from spotlight_nifi.infer.types import INTEGER_LADDER, CHType, Column, nullable, t, widening
+
+_COMMON_SUPERTYPES = [t(name) for name, _, _ in INTEGER_LADDER] + [t("Float64")]
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "add" or "modify"
+    column: Column
+    sql: str
+
+
+@dataclass
+class Plan:
+    """The migration plan: safe steps in order, and refused changes with their reasons."""
+
+    table: str
+    steps: list[Step] = field(default_factory=list)
+    refused: list[tuple[Column, str]] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [f"-- migration plan for `{self.table}`: {len(self.steps)} change(s), {len(self.refused)} refused"]
+        lines += [step.sql + ";" for step in self.steps]
+        lines += [f"-- refused: field `{'.'.join(c.path)}`: {reason}" for c, reason in self.refused]
+        return "\n".join(lines)
+
+    def columns_after(self, existing: Sequence[Column]) -> list[Column]:
+        """The table's columns once the steps are applied."""
+        modified = {s.column.name: s.column for s in self.steps if s.kind == "modify"}
+        return [modified.get(c.name, c) for c in existing] + [s.column for s in self.steps if s.kind == "add"]
+
+
+def join(old: CHType, new: CHType) -> CHType | str:
+    """The least type holding values of both, when `old` can be altered to it; else the reason."""
+    if widening(new, old) is None:
+        return old
+    candidate = nullable(new) if old.nullable else new
+    reason = widening(old, candidate)
+    if reason is None:
+        return candidate
+    inner_old, inner_new = old.inner(), new.inner()
+    for common in _COMMON_SUPERTYPES:
+        if widening(inner_old, common) is None and widening(inner_new, common) is None:
+            return nullable(common) if old.nullable or new.nullable else common
+    return reason
+
+
+def plan(table: str, existing: Sequence[Column], inferred: Sequence[Column]) -> Plan:
+    """What to change so `table` holds records like those `inferred` was built from."""
+    result = Plan(table)
+    by_path = {c.path: c for c in existing}
+    json_paths = {c.path for c in existing if c.json_text}
+    added: list[Column] = []
+    for column in inferred:
+        current = by_path.get(column.path)
+        if any(column.path[:i] in json_paths for i in range(1, len(column.path))):
+            continue
+        if current is None:
+            inside = [c.name for c in existing if c.path[:len(column.path)] == column.path]
+            if inside:
+                result.refused.append((column, f"was an object (columns {', '.join(f'`{n}`' for n in inside)}) and is now {column.type}"))
+            else:
+                added.append(column)
+            continue
+        if current.json_text:
+            continue
+        if column.json_text:
+            result.refused.append((column, f"column `{current.name}` {current.type} now gets values of mixed kinds"))
+            continue
+        joined = join(current.type, column.type)
+        if isinstance(joined, str):
+            result.refused.append((column, f"column `{current.name}`: {joined}"))
+        elif joined != current.type:
+            changed = Column(current.name, joined, current.path, current.json_text)
+            result.steps.append(Step("modify", changed, ddl.modify_column(table, changed)))
+    names = column_names([c.path for c in added], taken=[c.name for c in existing])
+    for name, column in zip(names, added):
+        new = Column(name, nullable(column.type), column.path, column.json_text)
+        result.steps.append(Step("add", new, ddl.add_column(table, new)))
+    return result

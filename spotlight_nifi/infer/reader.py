@@ -1,0 +1,120 @@
+"""Read records from a JSON Lines file, a JSON array file, or a sample of a Kafka topic.
+
+JSON Lines is parsed with orjson; a line holding an integer literal of 19+ digits is parsed with
+the standard library instead, because orjson silently turns integers beyond 64 bits into floats.
+Invalid lines are errors naming the line; with `skip_invalid` they are collected instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from spotlight_nifi.cast import json_text
+from spotlight_nifi.errors import InputDataError
+
+_LONG_INTEGER = re.compile(rb"\d{19}")
+
+
+@dataclass
+class Records:
+    """Parsed records, each with the line (or Kafka offset) it came from, and skipped bad lines."""
+
+    source: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
+    invalid: list[tuple[int, str, bytes]] = field(default_factory=list)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(data: bytes) -> Any:
+    """One JSON document, exact for big integers; ValueError when invalid."""
+    if _LONG_INTEGER.search(data):
+        return json.loads(data, parse_constant=_reject_constant)
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise ValueError(str(error)) from None
+
+
+def parse_lines(source: str, data: bytes, *, skip_invalid: bool = False, first_line: int = 1) -> Records:
+    """Records from JSON Lines (or one JSON array when the text starts with `[`)."""
+    result = Records(source)
+    if data.lstrip()[:1] == b"[":
+        try:
+            items = parse_json(data)
+        except ValueError as error:
+            raise InputDataError(source, f"invalid JSON array: {error}") from None
+        for index, item in enumerate(items):
+            _add(result, item, index + 1, json_text(item).encode(), skip_invalid)
+    else:
+        for number, line in enumerate(data.split(b"\n"), start=first_line):
+            if not line.strip():
+                continue
+            try:
+                item = parse_json(line)
+            except ValueError as error:
+                if not skip_invalid:
+                    raise InputDataError(source, f"invalid JSON ({error}); use --skip-invalid to skip such lines",
+                                         number) from None
+                result.invalid.append((number, f"invalid JSON ({error})", line))
+                continue
+            _add(result, item, number, line, skip_invalid)
+    if not result.records:
+        raise InputDataError(source, "no records: the input is empty" if not result.invalid
+                             else "no records: every line is invalid JSON")
+    return result
+
+
+def _add(result: Records, item: Any, number: int, raw: bytes, skip_invalid: bool) -> None:
+    if not isinstance(item, dict):
+        if not skip_invalid:
+            raise InputDataError(result.source, "not a JSON object; use --skip-invalid to skip such lines", number)
+        result.invalid.append((number, "not a JSON object", raw))
+        return
+    result.records.append(item)
+    result.lines.append(number)
+    result.raw.append(raw)
+
+
+def read_file(path: Path, *, skip_invalid: bool = False) -> Records:
+    """Records from a JSON Lines or JSON array file."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputDataError(str(path), f"cannot read: {error.strerror}") from None
+    return parse_lines(str(path), data, skip_invalid=skip_invalid)
+
+
+def read_kafka(topic: str, bootstrap: str, sample: int, *, skip_invalid: bool = False, timeout: float = 10.0) -> Records:
+    """Up to `sample` records from the start of a Kafka topic (all partitions, no commit)."""
+    from confluent_kafka import Consumer, KafkaException
+
+    source = f"kafka:{topic}"
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "spotlight-nifi-infer",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    lines: list[bytes] = []
+    try:
+        consumer.subscribe([topic])
+        while len(lines) < sample:
+            batch = consumer.consume(min(500, sample - len(lines)), timeout=timeout)
+            if not batch:
+                break
+            for message in batch:
+                if message.error():
+                    raise InputDataError(source, f"Kafka error: {message.error()}")
+                lines.append((message.value() or b"").replace(b"\n", b" "))
+    except KafkaException as error:
+        raise InputDataError(source, f"cannot read from `{bootstrap}`: {error}") from None
+    finally:
+        consumer.close()
+    return parse_lines(source, b"\n".join(lines), skip_invalid=skip_invalid)

@@ -1,0 +1,56 @@
+"""Evolution plans: add, widen, refuse with the reason."""
+
+from __future__ import annotations
+
+from spotlight_nifi.infer import infer_columns
+from spotlight_nifi.infer.evolve import plan
+
+
+def test_new_field_is_added_as_nullable() -> None:
+    result = plan("events", infer_columns([{"a": 1}]), infer_columns([{"a": 1, "b": {"c": "x"}}]))
+    assert result.render() == (
+        "-- migration plan for `events`: 1 change(s), 0 refused\n"
+        "ALTER TABLE `events` ADD COLUMN `b__c` Nullable(String) CODEC(ZSTD(1)) COMMENT '{\"path\":[\"b\",\"c\"]}';")
+
+
+def test_safe_widening_is_modify_column() -> None:
+    result = plan("events", infer_columns([{"a": 1}]), infer_columns([{"a": -1000}]))
+    assert [s.sql for s in result.steps] == ["ALTER TABLE `events` MODIFY COLUMN `a` Int16 COMMENT '{\"path\":[\"a\"]}'"]
+
+
+def test_narrower_samples_change_nothing() -> None:
+    result = plan("events", infer_columns([{"a": 100000}]), infer_columns([{"a": 1}]))
+    assert (result.steps, result.refused) == ([], [])
+
+
+def test_unsigned_and_negative_meet_in_a_common_supertype() -> None:
+    result = plan("events", infer_columns([{"a": 200}]), infer_columns([{"a": -1}]))
+    assert [str(s.column.type) for s in result.steps] == ["Int32"]
+
+
+def test_nulls_make_the_column_nullable() -> None:
+    result = plan("events", infer_columns([{"a": 1}]), infer_columns([{"a": None}, {"a": 2}]))
+    assert [str(s.column.type) for s in result.steps] == ["Nullable(UInt8)"]
+
+
+def test_incompatible_change_is_refused_with_reason() -> None:
+    result = plan("events", infer_columns([{"a": 1}]), infer_columns([{"a": "x"}]))
+    assert result.render() == ("-- migration plan for `events`: 0 change(s), 1 refused\n"
+                               "-- refused: field `a`: column `a`: UInt8 → String is not a safe widening")
+
+
+def test_object_becoming_scalar_is_refused() -> None:
+    result = plan("events", infer_columns([{"o": {"x": 1}}]), infer_columns([{"o": 5}]))
+    assert [r for _, r in result.refused] == ["was an object (columns `o__x`) and is now UInt8"]
+
+
+def test_paths_under_a_json_text_column_need_nothing() -> None:
+    existing = infer_columns([{"o": {"x": 1}}, {"o": "s"}])
+    result = plan("events", existing, infer_columns([{"o": {"y": 2}}]))
+    assert (result.steps, result.refused) == ([], [])
+
+
+def test_added_name_avoids_existing_names() -> None:
+    existing = infer_columns([{"a__b": 1}])
+    result = plan("events", existing, infer_columns([{"a__b": 1, "a": {"b": 2}}]))
+    assert [s.column.name for s in result.steps] == ["a__b_2"]
