@@ -15,7 +15,7 @@ from spotlight_nifi.config import Settings
 app = typer.Typer(no_args_is_help=True, help="Run the local stack: Kafka (KRaft) and PostgreSQL as plain processes.")
 console = Console(highlight=False)
 
-StackDir = typer.Option(None, "--stack-dir", help="Run dir for state, data and logs [env SPOTLIGHT_STACK_DIR; default ./.spotlight/stack].")
+StackDir = typer.Option(None, "--stack-dir", help="Run dir for state, data and logs (env SPOTLIGHT_STACK_DIR, default ./.spotlight/stack).")
 _COLORS = {"healthy": "green", "unhealthy": "yellow", "exited": "red", "stopped": "dim", "unavailable": "red"}
 
 

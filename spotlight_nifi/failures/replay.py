@@ -1,0 +1,68 @@
+"""Replay: publish failed records' raw bytes back to Kafka so the flow loads them again.
+
+Each record goes to its original topic (or `to_topic`) with its original key and a
+`spotlight-failure-id` header, so a copy that fails again can be traced to its row. Only the
+records Kafka acknowledged are marked `replayed`; the others keep their status and are named
+in the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from confluent_kafka import KafkaError, Message, Producer
+from psycopg.rows import class_row
+
+from spotlight_nifi.failures.db import Db, transaction
+from spotlight_nifi.failures.errors import FailureRecordError
+from spotlight_nifi.failures.store import SELECT_COLUMNS, Failure
+
+HEADER = "spotlight-failure-id"
+REPLAYABLE = ("new", "replayed")
+
+
+@dataclass
+class _Deliveries:
+    """Kafka's answer per record id, filled by librdkafka delivery callbacks during flush()."""
+
+    acknowledged: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+    def report(self, record_id: int, error: KafkaError | None, _message: Message) -> None:
+        if error is None:
+            self.acknowledged.append(record_id)
+        else:
+            self.errors[record_id] = error.str()
+
+
+def replay(db: Db, record_ids: Sequence[int], producer: Producer, to_topic: str | None = None,
+           timeout: float = 30.0) -> list[Failure]:
+    """Publish the records, wait for Kafka's acknowledgements, mark the acknowledged ones `replayed`."""
+    wanted = sorted(set(record_ids))
+    deliveries = _Deliveries()
+    with transaction(db) as conn, conn.cursor(row_factory=class_row(Failure)) as cur:
+        rows = cur.execute(f"SELECT {SELECT_COLUMNS} FROM failures WHERE id = ANY(%s) ORDER BY id FOR UPDATE".encode(),
+                           (wanted,)).fetchall()
+        missing = sorted(set(wanted) - {row.id for row in rows})
+        if missing:
+            raise FailureRecordError(missing[0], f"no such record (missing ids: {', '.join(map(str, missing))})")
+        for row in rows:
+            if row.status not in REPLAYABLE:
+                raise FailureRecordError(row.id, f"is `{row.status}`: only new or replayed records are replayed")
+        for row in rows:
+            producer.produce(to_topic or row.topic, value=row.payload, key=row.key,
+                             headers=[(HEADER, str(row.id).encode())], on_delivery=partial(deliveries.report, row.id))
+        producer.flush(timeout)
+        conn.execute("UPDATE failures SET status = 'replayed' WHERE id = ANY(%s)", (deliveries.acknowledged,))
+    unacknowledged = [row.id for row in rows if row.id not in deliveries.acknowledged]
+    if unacknowledged:
+        first = unacknowledged[0]
+        reason = deliveries.errors.get(first, f"no answer within {timeout:.0f} s")
+        raise FailureRecordError(
+            first,
+            f"Kafka did not acknowledge the replay of {', '.join(map(str, unacknowledged))} ({reason}); "
+            "they keep their status: replay them again",
+        )
+    return [Failure(**{**vars(row), "status": "replayed"}) for row in rows]
