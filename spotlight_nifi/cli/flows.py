@@ -1,9 +1,69 @@
-"""Top-level flows commands."""
+"""`spotlight-nifi build`, `validate` and `diff`: flows as code."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+from rich.console import Console
+
+from spotlight_nifi.config import Settings
+from spotlight_nifi.errors import FlowLoadError
+from spotlight_nifi.flow.build import build, check
+from spotlight_nifi.flow.diff import diff_flows
+from spotlight_nifi.flow.target import target_manifest
+
+FLOWS_DIR = typer.Option(Path("flows"), "--flows", help="Directory of flow modules.")
+MANIFEST = typer.Option(None, "--manifest", help="Runtime manifest JSON file (else NIFI_RUNTIME_MANIFEST, "
+                        "NIFI_URL, or the pinned version's published artifacts).")
+STRICT = typer.Option(False, "--strict", help="Fail when a component's bundle is not in the manifest.")
+ENV_FILE = typer.Option(Path(".env"), "--env-file", help="The .env file to read settings from.")
+
+
+def _report_unchecked(console: Console, unchecked: dict[str, list[str]]) -> None:
+    for bundle, paths in sorted(unchecked.items()):
+        console.print(f"[yellow]not checked:[/yellow] {len(paths)} component(s) of bundle `{bundle}`, which the "
+                      "runtime manifest does not hold (--strict makes this an error)")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add build, validate and diff to the root app."""
+
+    @app.command("build")
+    def build_command(flows: list[str] = typer.Argument(None, help="Flow names or module names; all when none."),
+                      out: Path = typer.Option(Path("build/flows"), "--out", help="Output directory."),
+                      flows_dir: Path = FLOWS_DIR, manifest: Path | None = MANIFEST, strict: bool = STRICT,
+                      env_file: Path = ENV_FILE) -> None:
+        """Compile flows to NiFi flow-definition JSON, after validating them against the runtime manifest."""
+        console = Console(highlight=False, soft_wrap=True)
+        target = target_manifest(Settings.load(env_file), manifest)
+        result = build(flows_dir, out, target, flows or (), strict=strict)
+        _report_unchecked(console, result.unchecked)
+        for path in result.written:
+            console.print(f"wrote {path}")
+        console.print(f"{len(result.written)} flow(s) built, validated against {target.source}")
+
+    @app.command("validate")
+    def validate_command(flows: list[str] = typer.Argument(None, help="Flow names or module names; all when none."),
+                         flows_dir: Path = FLOWS_DIR, manifest: Path | None = MANIFEST, strict: bool = STRICT,
+                         env_file: Path = ENV_FILE) -> None:
+        """Check flows against the runtime manifest without writing anything."""
+        console = Console(highlight=False, soft_wrap=True)
+        target = target_manifest(Settings.load(env_file), manifest)
+        result = check(flows_dir, target, flows or (), strict=strict)
+        _report_unchecked(console, result.unchecked)
+        console.print(f"{len(result.flows)} flow(s) valid against {target.source}")
+
+    @app.command("diff")
+    def diff_command(old: Path = typer.Argument(..., help="Older flow definition JSON."),
+                     new: Path = typer.Argument(..., help="Newer flow definition JSON.")) -> None:
+        """Semantic diff of two flow definitions: components added, removed, changed; secrets masked."""
+        typer.echo(diff_flows(_read(old), _read(new)).text())
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise FlowLoadError(str(path), "", f"cannot read flow definition: {error}") from error

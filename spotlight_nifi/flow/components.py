@@ -63,9 +63,11 @@ def json_reader(name: str = "JSON reader", properties: Mapping[str, PropertyValu
 
 
 def json_writer(name: str = "JSON writer", properties: Mapping[str, PropertyValue] | None = None) -> ControllerService:
+    """JsonRecordSetWriter, one object per line; `Allow Scientific Notation` is written out because NiFi
+    migrates a missing one to `true`."""
     return service(name, "org.apache.nifi.json.JsonRecordSetWriter", RECORD_SERIALIZATION,
                    _merge({"Schema Write Strategy": "no-schema", "Schema Access Strategy": "inherit-record-schema",
-                           "Output Grouping": "output-oneline"}, properties),
+                           "Output Grouping": "output-oneline", "Allow Scientific Notation": "false"}, properties),
                    apis=(RECORD_WRITER_API,))
 
 

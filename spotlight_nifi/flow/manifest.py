@@ -44,6 +44,7 @@ import orjson
 
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ManifestError
+from spotlight_nifi.flow.model import Bundle
 from spotlight_nifi.flow.manifest_nar import artifact_url, download, parse_coordinate, read_nar
 from spotlight_nifi.flow.manifest_sources import FLOW_NARS, RUNTIME_MANIFEST_ARTIFACT
 from spotlight_nifi.versions import NIFI_GROUP, NIFI_VERSION
@@ -68,16 +69,6 @@ PYTHON_ARTIFACT = "python-extensions"
 PYTHON_RELATIONSHIPS = ("success", "failure", "original")
 MANIFEST_IN_JAR = "nifi-runtime-manifest.json"
 MISSING_KEY = "missingBundles"
-
-
-@dataclass(frozen=True)
-class Bundle:
-    group: str
-    artifact: str
-    version: str
-
-    def __str__(self) -> str:
-        return f"{self.group}:{self.artifact}:{self.version}"
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ class Bundle:
         """The bundle NiFi reports for a Python processor of the given ProcessorDetails.version."""
         return cls(NIFI_GROUP, PYTHON_BUNDLE_ARTIFACT, version)
 
-    def coordinates(self) -> str:
+    def __str__(self) -> str:
         return f"{self.group}:{self.artifact}:{self.version}"
 
 

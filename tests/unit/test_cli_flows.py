@@ -1,0 +1,105 @@
+"""`spotlight-nifi build`, `validate` and `diff` through the CLI's one error boundary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from spotlight_nifi.cli import main
+from spotlight_nifi.flow.manifest import RuntimeManifest
+
+VALID = '''
+from spotlight_nifi.flow import components as c
+from spotlight_nifi.flow.model import Bundle, Flow
+
+flow = Flow("Tiny")
+flow.add(c.service("Reader", "org.apache.nifi.json.JsonTreeReader", "nifi-record-serialization-services-nar",
+                   {PROPERTY: "infer-schema"}, bundle=Bundle.nifi("nifi-record-serialization-services-nar", "2.3.0")))
+'''
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, " ".join(err.split())
+
+
+@pytest.fixture
+def project(tmp_path: Path, real_manifest: RuntimeManifest) -> Path:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "manifest.json").write_text(real_manifest.to_json())
+    return tmp_path
+
+
+def write_flow(project: Path, prop: str = "schema-access-strategy") -> None:
+    (project / "flows" / "tiny.py").write_text(VALID.replace("PROPERTY", repr(prop)))
+
+
+def common(project: Path) -> list[str]:
+    return ["--flows", str(project / "flows"), "--manifest", str(project / "manifest.json"),
+            "--env-file", str(project / ".env")]
+
+
+def test_build_writes_byte_identical_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_flow(project)
+    out_dir = project / "out"
+    code, out, _ = run(["build", "--out", str(out_dir), *common(project)], capsys)
+    assert code == 0 and f"wrote {out_dir / 'tiny.json'}" in out
+    first = (out_dir / "tiny.json").read_bytes()
+    run(["build", "--out", str(out_dir), *common(project)], capsys)
+    assert (out_dir / "tiny.json").read_bytes() == first
+    assert json.loads(first)["flowContents"]["name"] == "Tiny"
+
+
+def test_validate_reports_a_misspelled_property_in_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_flow(project, "schema-access-strategyy")
+    code, out, err = run(["validate", *common(project)], capsys)
+    assert code == 1
+    assert err == ("Error: flow `Tiny` at `Tiny/Reader`: unknown property `schema-access-strategyy` for "
+                   "`org.apache.nifi.json.JsonTreeReader`; did you mean `schema-access-strategy`?")
+    assert "Traceback" not in err
+
+
+def test_build_writes_nothing_when_a_flow_is_invalid(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_flow(project, "nope")
+    out_dir = project / "out"
+    code, _, _ = run(["build", "--out", str(out_dir), *common(project)], capsys)
+    assert code == 1 and not out_dir.exists()
+
+
+def test_a_flow_module_that_raises_is_one_line_and_debug_shows_the_traceback(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    module = project / "flows" / "broken.py"
+    module.write_text("import missing_module_xyz\n")
+    code, _, err = run(["validate", *common(project)], capsys)
+    assert code == 1
+    assert err == (f"Error: flow `{module}`: module raised ModuleNotFoundError: No module named "
+                   "'missing_module_xyz' (line 1)")
+    code, _, err = run(["--debug", "validate", *common(project)], capsys)
+    assert code == 1 and "Traceback (most recent call last)" in err
+
+
+def test_a_missing_manifest_file_is_named(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_flow(project)
+    code, _, err = run(["validate", "--flows", str(project / "flows"), "--manifest", str(project / "none.json")],
+                       capsys)
+    assert code == 1 and err.startswith(f"Error: runtime manifest `{project / 'none.json'}` cannot be read")
+
+
+def test_diff_masks_secrets_and_names_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from spotlight_nifi.flow.compile import compile_flow
+    from spotlight_nifi.flow.template import Topic, ingest_flow
+
+    old = compile_flow(ingest_flow("Shop", [Topic("orders", table="orders")]))
+    new = compile_flow(ingest_flow("Shop", [Topic("orders", table="orders", batch_size=500)]))
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    code, out, _ = run(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json")], capsys)
+    assert code == 0
+    assert out.splitlines() == ["~ processor `Shop/orders → orders/Insert into orders`",
+                                "    property `Batch Size`: `10000` → `500`"]
+    code, _, err = run(["diff", str(tmp_path / "old.json"), str(tmp_path / "missing.json")], capsys)
+    assert code == 1 and err.startswith(f"Error: flow `{tmp_path / 'missing.json'}`: cannot read flow definition")
