@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +28,7 @@ from spotlight_nifi.infer.types import INTEGER_RANGES, MAX_EXACT_FLOAT_INT, CHTy
 
 Converter = Callable[[Any], Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_WIDE = Context(prec=100)  # Decimal(76, S) needs more than the default 28 digits
 
 
 class _Unfit(Exception):
@@ -83,7 +84,7 @@ def _decimal(typ: CHType) -> Converter:
             raise _Unfit(f"is {_kind(value)}, not a number")
         number = Decimal(repr(value)) if type(value) is float else Decimal(value)
         try:
-            exact = number.quantize(Decimal(1).scaleb(-scale))
+            exact = number.quantize(Decimal(1).scaleb(-scale), context=_WIDE)
         except InvalidOperation:
             raise _Unfit(f"{_show(value)} does not fit {typ}") from None
         if exact != number or len(exact.as_tuple().digits) > precision:

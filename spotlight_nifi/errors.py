@@ -89,3 +89,11 @@ class RecordCastError(SpotlightError):
         self.column = column
         self.reason = message
         super().__init__(message)
+
+
+class InferenceError(SpotlightError):
+    """No table can be inferred from the samples: names the table and what is missing."""
+
+    def __init__(self, table: str, message: str) -> None:
+        self.table = table
+        super().__init__(f"table `{table}`: {message}")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from spotlight_nifi.errors import InferenceError
 from spotlight_nifi.infer import ddl
 from spotlight_nifi.infer.infer import Options, infer_columns
 from spotlight_nifi.infer.schema import json_schema
@@ -26,6 +27,8 @@ def infer_table(records: Sequence[dict[str, Any]], table: str, options: Options 
                 storage_policy: str | None = None) -> Inferred:
     """Everything `infer` prints for these records."""
     columns = infer_columns(records, options)
+    if not columns:
+        raise InferenceError(table, "every sample record is empty: a table needs at least one column")
     sql = ddl.create_table(table, columns, order_by=order_by, partition_by=partition_by, storage_policy=storage_policy)
     return Inferred(columns, sql, json_schema(records))
 

@@ -23,8 +23,10 @@ from spotlight_nifi.infer.types import (
     LOW_CARDINALITY_MAX_RATIO,
     MAX_EXACT_FLOAT_INT,
     MAX_OBJECT_KEYS,
+    NOT_IN_VARIANT,
     CHType,
     Column,
+    innermost,
     integer_type,
     nullable,
     t,
@@ -148,6 +150,8 @@ def _leaves(path: tuple[str, ...], stats: _Stats, parents: int,
             _leaves((*path, key), child, parents if is_null else stats.objects, options, out)
         return
     base = _scalar_or_array(path[-1], stats, options)
+    if base is not None and is_null and base.name == "Array" and innermost(base).name in NOT_IN_VARIANT:
+        base = None
     if base is None:
         out.append((path, nullable(t("String")) if is_null else t("String"), True))
     else:
@@ -181,7 +185,8 @@ def _number_type(name: str, stats: _Stats, options: Options) -> CHType | None:
     if when is not None:
         return when
     if not stats.floats:
-        return integer_type(int(lo), int(hi))
+        found = integer_type(int(lo), int(hi))
+        return None if found.name == "String" else found
     if stats.ints and max(abs(lo), abs(hi)) > MAX_EXACT_FLOAT_INT:
         return None
     if options.decimal and stats.max_fraction <= 18:

@@ -38,12 +38,12 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(data: bytes) -> Any:
     """One JSON document, exact for big integers; ValueError when invalid."""
-    if _LONG_INTEGER.search(data):
-        return json.loads(data, parse_constant=_reject_constant)
     try:
+        if _LONG_INTEGER.search(data):
+            return json.loads(data, parse_constant=_reject_constant)
         return orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise ValueError(str(error)) from None
+    except json.JSONDecodeError as error:  # orjson's error is a subclass
+        raise ValueError(f"{error.msg} at column {error.colno}") from None
 
 
 def parse_lines(source: str, data: bytes, *, skip_invalid: bool = False, first_line: int = 1) -> Records:

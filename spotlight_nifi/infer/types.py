@@ -3,7 +3,7 @@
 Rules (the whole lattice; nothing else widens):
 - Integers take the narrowest type of `INTEGER_LADDER` that holds the observed range times
   `INT_HEADROOM` (unsigned only when no value is negative; headroom never leaves 64 bits); beyond
-  64 bits Int128/UInt128, beyond 128 bits Decimal(76, 0), beyond that String.
+  64 bits Int128/UInt128, beyond 128 bits Decimal(76, 0), beyond that JSON text.
 - With `--decimal`, non-integers are Decimal(P, S): S the most fractional digits seen, P one
   integer digit more than seen (headroom).
 - Bool is never merged with numbers; numbers are never merged with strings. A column holding
@@ -55,6 +55,10 @@ it is kept as one JSON-text column instead of one column per key."""
 DATETIME_RANGE = (-2208988800, 10413791999)  # DateTime64: 1900-01-01 … 2299-12-31
 DATE_RANGE = ("1970-01-01", "2149-06-06")  # Date; Date32 beyond
 
+NOT_IN_VARIANT = frozenset({"Decimal", "Int128", "UInt128"})
+"""Element types ClickHouse cannot parse from JSON inside a Variant (measured with chdb 26.9): a
+nullable array of them is JSON text instead."""
+
 _INT_ORDER = [name for name, _, _ in INTEGER_LADDER]
 
 SAFE_WIDENINGS: frozenset[tuple[str, str]] = frozenset(
@@ -95,6 +99,13 @@ class CHType:
 
 def t(name: str, *args: CHType | int | str) -> CHType:
     return CHType(name, args)
+
+
+def innermost(typ: CHType) -> CHType:
+    """The element type under every Array / Nullable / LowCardinality / Variant wrapper."""
+    while typ.args and isinstance(typ.args[0], CHType) and typ.name in ("Array", "Nullable", "LowCardinality", "Variant"):
+        typ = typ.args[0]
+    return typ
 
 
 def nullable(base: CHType) -> CHType:

@@ -24,7 +24,7 @@ def test_big_integers_stay_exact() -> None:
 def test_invalid_line_is_an_error_with_its_number() -> None:
     with pytest.raises(InputDataError) as error:
         parse_lines("f.jsonl", b'{"a":1}\n{"a":\n')
-    assert str(error.value) == ("`f.jsonl` line 2: invalid JSON (unexpected end of data: line 1 column 6 (char 5)); "
+    assert str(error.value) == ("`f.jsonl` line 2: invalid JSON (unexpected end of data at column 6); "
                                 "use --skip-invalid to skip such lines")
 
 

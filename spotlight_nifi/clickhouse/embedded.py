@@ -1,0 +1,99 @@
+"""The embedded backend: chdb (the ClickHouse engine in-process) on a data directory.
+
+Rows are sent as JSONEachRow text: the caster has already proven every value fits, so the text
+is exact (Decimals and big integers as raw JSON numbers, times as ISO-8601 UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from ipaddress import IPv4Address, IPv6Address
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import orjson
+from chdb import session
+
+from spotlight_nifi.errors import ClickHouseError
+from spotlight_nifi.infer.reader import parse_json
+from spotlight_nifi.infer.names import literal, quote
+
+_BATCH = 20_000
+_QUERY_SETTINGS = " SETTINGS output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1"
+_INSERT_SETTINGS = "SETTINGS date_time_input_format = 'best_effort', input_format_skip_unknown_fields = 0"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(format(value, "f").encode())
+    if isinstance(value, (IPv4Address, IPv6Address, UUID)):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} to ClickHouse")
+
+
+def _line(names: Sequence[str], row: Sequence[Any]) -> bytes:
+    record = dict(zip(names, row))
+    try:
+        return orjson.dumps(record, default=_default)
+    except TypeError:
+        return orjson.dumps(_exact_integers(record), default=_default)
+
+
+def _exact_integers(value: Any) -> Any:
+    """Integers beyond 64 bits as raw JSON numbers (orjson refuses them)."""
+    if type(value) is int and not -(2**63) <= value < 2**64:
+        return orjson.Fragment(str(value).encode())
+    if type(value) is dict:
+        return {k: _exact_integers(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_exact_integers(v) for v in value]
+    return value
+
+
+class Embedded:
+    """chdb on one data directory; close it so another process can open the directory."""
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._session = session.Session(str(path))
+        except Exception as error:  # chdb raises plain Exception subclasses
+            raise ClickHouseError(f"cannot open the embedded ClickHouse at `{path}`: {error}") from None
+        self.path = path
+
+    def _run(self, sql: str, fmt: str = "CSV", settings: str = "") -> Any:
+        try:
+            return self._session.query(sql + settings, fmt)
+        except Exception as error:
+            first = sql.strip().splitlines()[0][:200] if sql.strip() else ""
+            raise ClickHouseError(f"ClickHouse refused `{first}`: {str(error).strip()}") from None
+
+    def command(self, sql: str) -> None:
+        self._run(sql)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        data = self._run(sql, "JSONCompact", _QUERY_SETTINGS).bytes()
+        return [tuple(row) for row in parse_json(data)["data"]] if data else []
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        names = list(columns)
+        header = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in names)}) {_INSERT_SETTINGS} FORMAT JSONEachRow\n"
+        for start in range(0, len(rows), _BATCH):
+            body = b"\n".join(_line(names, row) for row in rows[start:start + _BATCH])
+            self._run(header + body.decode())
+
+    def columns(self, table: str) -> list[tuple[str, str, str]] | None:
+        rows = self.query("SELECT name, type, comment FROM system.columns WHERE database = currentDatabase() "
+                          f"AND table = {literal(table)} ORDER BY position")
+        return [(str(a), str(b), str(c)) for a, b, c in rows] or None
+
+    def exists(self, table: str) -> bool:
+        return bool(self.query(f"EXISTS TABLE {quote(table)}")[0][0])
+
+    def close(self) -> None:
+        self._session.close()

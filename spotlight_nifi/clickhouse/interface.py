@@ -1,0 +1,61 @@
+"""One ClickHouse interface; `connect(url)` picks the backend by the URL's scheme.
+
+`chdb:///path` (or `chdb://relative/path`) opens the embedded engine on that data directory;
+`http://` / `https://` talks to a server through clickhouse-connect. The embedded engine allows
+one process per data directory (and one directory per process), so the CLI opens it for the
+length of one command and closes it: to read the data meanwhile, run queries through the same
+process, or point another tool at it only when no command is running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from spotlight_nifi.errors import ConfigError
+
+DEFAULT_URL = "chdb://.spotlight/clickhouse"
+
+
+class ClickHouse(Protocol):
+    """What the loader and the CLI need from ClickHouse."""
+
+    def command(self, sql: str) -> None: ...
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def columns(self, table: str) -> list[tuple[str, str, str]] | None:
+        """(name, type, comment) per column, None when the table does not exist."""
+        ...
+
+    def exists(self, table: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+def chdb_path(url: str) -> Path:
+    """The data directory of a `chdb://` URL."""
+    parts = urlsplit(url)
+    path = parts.netloc + parts.path
+    if not path:
+        raise ConfigError("CLICKHOUSE_URL", f"`{url}` has no data directory: use `chdb:///absolute/path` or `chdb://relative/path`")
+    return Path(path)
+
+
+def connect(url: str | None) -> ClickHouse:
+    """A backend for `url` (default: the embedded engine under `./.spotlight/clickhouse`)."""
+    url = url or DEFAULT_URL
+    scheme = urlsplit(url).scheme
+    if scheme == "chdb":
+        from spotlight_nifi.clickhouse.embedded import Embedded
+
+        return Embedded(chdb_path(url))
+    if scheme in ("http", "https"):
+        from spotlight_nifi.clickhouse.server import Server
+
+        return Server.from_url(url)
+    raise ConfigError("CLICKHOUSE_URL", f"`{url}` is not a ClickHouse URL: use `http(s)://host:port` or `chdb:///path`")

@@ -1,0 +1,92 @@
+"""Table operations over any backend: create from samples, evolve, and load records.
+
+`load` is the library behind `spotlight-nifi load`: it casts with `spotlight_nifi.cast` (the same
+code the NiFi processor runs) and never loses a record: every record read is either inserted or
+written to the rejects file with one reason, so loaded + rejected = read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from spotlight_nifi.cast import compile_caster
+from spotlight_nifi.clickhouse.interface import ClickHouse
+from spotlight_nifi.errors import RecordCastError, SchemaEvolutionError
+from spotlight_nifi.infer import Options, infer_columns, infer_table
+from spotlight_nifi.infer.ddl import column_from_table
+from spotlight_nifi.infer.evolve import Plan, plan
+from spotlight_nifi.infer.reader import Records
+from spotlight_nifi.infer.types import Column
+
+
+def table_columns(db: ClickHouse, table: str) -> list[Column] | None:
+    """The table's columns with their JSON paths, None when it does not exist."""
+    found = db.columns(table)
+    return None if found is None else [column_from_table(*c) for c in found]
+
+
+def evolution_plan(db: ClickHouse, table: str, records: Sequence[dict], options: Options = Options()) -> Plan:
+    """The migration plan that lets `table` hold these records."""
+    existing = table_columns(db, table)
+    if existing is None:
+        raise SchemaEvolutionError(table, "*", "table does not exist: run `spotlight-nifi infer` with `--apply` first")
+    return plan(table, existing, infer_columns(records, options))
+
+
+def apply_plan(db: ClickHouse, migration: Plan) -> None:
+    for step in migration.steps:
+        db.command(step.sql)
+
+
+@dataclass
+class LoadSummary:
+    read: int
+    loaded: int
+    rejected: int
+    created: bool = False
+    plan: Plan | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def load(db: ClickHouse, table: str, records: Records, rejects: Path, *, evolve: bool = False,
+         options: Options = Options(), storage_policy: str | None = None) -> LoadSummary:
+    """Cast and insert `records`; the misfits go to `rejects` (JSON Lines: line, reason, raw)."""
+    columns = table_columns(db, table)
+    summary = LoadSummary(read=len(records.records) + len(records.invalid), loaded=0, rejected=0)
+    if columns is None:
+        inferred = infer_table(records.records, table, options, storage_policy=storage_policy)
+        db.command(inferred.create_sql)
+        columns, summary.created = inferred.columns, True
+    elif evolve:
+        summary.plan = plan(table, columns, infer_columns(records.records, options))
+        apply_plan(db, summary.plan)
+        columns = summary.plan.columns_after(columns)
+    try:
+        caster = compile_caster(columns)
+    except ValueError as error:
+        raise SchemaEvolutionError(table, "*", str(error)) from None
+    rows: list[tuple] = []
+    failed: list[tuple[int, str, bytes]] = list(records.invalid)
+    for number, record, raw in zip(records.lines, records.records, records.raw):
+        try:
+            rows.append(caster.cast(record))
+        except RecordCastError as error:
+            failed.append((number, error.reason, raw))
+    db.insert(table, [c.name for c in columns], rows)
+    _write_rejects(rejects, failed)
+    summary.loaded, summary.rejected = len(rows), len(failed)
+    summary.reasons = [reason for _, reason, _ in failed]
+    return summary
+
+
+def _write_rejects(path: Path, failed: list[tuple[int, str, bytes]]) -> None:
+    if not failed:
+        path.unlink(missing_ok=True)
+        return
+    lines = [orjson.dumps({"line": n, "reason": reason, "raw": raw.decode("utf-8", "replace")})
+             for n, reason, raw in sorted(failed, key=lambda f: f[0])]
+    path.write_bytes(b"\n".join(lines) + b"\n")

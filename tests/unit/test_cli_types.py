@@ -1,0 +1,75 @@
+"""`infer` and `load` commands: output and exact error messages through the one error boundary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spotlight_nifi.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLICKHOUSE_URL", f"chdb://{tmp_path / 'ch'}")
+    monkeypatch.delenv("CLICKHOUSE_STORAGE_POLICY", raising=False)
+
+
+def run(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    return int(exit_.value.code or 0)
+
+
+ERRORS = [
+    ("", ["infer", "empty.jsonl", "--table", "t"], "Error: `empty.jsonl`: no records: the input is empty"),
+    ('{"a": 1}\n{"a": \n', ["infer", "bad.jsonl", "--table", "t"],
+     "Error: `bad.jsonl` line 2: invalid JSON (unexpected end of data at column 7); "
+     "use --skip-invalid to skip such lines"),
+    ("[1]\n", ["infer", "notobj.jsonl", "--table", "t"],
+     "Error: `notobj.jsonl` line 1: not a JSON object; use --skip-invalid to skip such lines"),
+    ("{}\n", ["infer", "emptyrec.jsonl", "--table", "t"],
+     "Error: table `t`: every sample record is empty: a table needs at least one column"),
+    (None, ["infer", "missing.jsonl", "--table", "t"], "Error: `missing.jsonl`: cannot read: No such file or directory"),
+    ('{"a": 1}\n', ["load", "url.jsonl", "--table", "t", "--clickhouse", "ftp://x"],
+     "Error: `ftp://x` is not a ClickHouse URL: use `http(s)://host:port` or `chdb:///path`"),
+    (None, ["infer", "--table", "t", "--kafka-topic", "events"],
+     "Error: `kafka:events`: `--kafka-bootstrap HOST:PORT` is required with `--kafka-topic`"),
+]
+
+
+@pytest.mark.parametrize(("content", "args", "message"), ERRORS, ids=[e[2][:50] for e in ERRORS])
+def test_errors(content: str | None, args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    if content is not None:
+        Path(args[1]).write_text(content)
+    assert run(args) == 1
+    assert capsys.readouterr().err.strip() == message
+
+
+def test_infer_prints_create_table_and_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    Path("s.jsonl").write_text('{"id": 1, "ip": "10.0.0.1"}\n')
+    assert run(["infer", "s.jsonl", "--table", "events", "--order-by", "id"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("CREATE TABLE `events`\n(\n    `id` UInt8 COMMENT '{\"path\":[\"id\"]}',\n"
+                          "    `ip` IPv4 COMMENT '{\"path\":[\"ip\"]}'\n)\nENGINE = MergeTree\nORDER BY (`id`);\n")
+    assert '"$schema": "http://json-schema.org/schema#"' in out
+
+
+def test_skip_invalid_then_load_then_evolve(capsys: pytest.CaptureFixture[str]) -> None:
+    Path("a.jsonl").write_text('{"id": 1}\nnope\n{"id": 2}\n')
+    assert run(["infer", "a.jsonl", "--table", "events", "--skip-invalid", "--apply"]) == 0
+    assert run(["load", "a.jsonl", "--table", "events", "--skip-invalid"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "loaded into `events`: read 3, loaded 2, rejected 1 (reasons in a.jsonl.rejects.jsonl)\n")
+    Path("b.jsonl").write_text('{"id": "x"}\n')
+    assert run(["infer", "b.jsonl", "--table", "events", "--evolve"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ("-- migration plan for `events`: 0 change(s), 1 refused\n"
+                            "-- refused: field `id`: column `id`: UInt8 → String is not a safe widening\n")
+    assert captured.err.strip() == ("Error: table `events` column `id`: column `id`: UInt8 → String is not a safe "
+                                    "widening; nothing was changed")
+    Path("c.jsonl").write_text('{"id": 70000, "tag": "t"}\n')
+    assert run(["infer", "c.jsonl", "--table", "events", "--evolve", "--apply"]) == 0
+    assert run(["load", "c.jsonl", "--table", "events"]) == 0
+    assert capsys.readouterr().out.endswith("loaded into `events`: read 1, loaded 1, rejected 0\n")
