@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 from datetime import datetime
-from enum import Enum
 
 import typer
 from confluent_kafka import Producer
@@ -20,9 +19,6 @@ console = Console(highlight=False, soft_wrap=True)
 DsnOption = typer.Option(None, "--dsn", help="libpq DSN of the failure DB (env FAILURE_DB_DSN).")
 ByOption = typer.Option(None, "--by", help="Who decides (default: the current user).")
 NoteOption = typer.Option(None, "--note", help="Why: kept with the record.")
-
-
-StatusName = Enum("StatusName", {name: name for name in failures.STATUSES}, type=str)
 
 
 def _dsn(dsn: str | None) -> str:
@@ -42,7 +38,7 @@ def migrate(dsn: str = DsnOption) -> None:
 
 @app.command("list")
 def list_(
-    status: StatusName = typer.Option(None, help="Only this status."),
+    status: failures.Status = typer.Option(None, help="Only this status."),
     flow: str = typer.Option(None, help="Only this flow."),
     topic: str = typer.Option(None, help="Only this Kafka topic."),
     since: datetime = typer.Option(None, help="Only records first seen at or after this time."),
@@ -50,7 +46,7 @@ def list_(
     dsn: str = DsnOption,
 ) -> None:
     """List failed records, newest first."""
-    rows = failures.list_failures(_dsn(dsn), status=status and status.value, flow=flow, topic=topic, since=since, limit=limit)
+    rows = failures.list_failures(_dsn(dsn), status=status, flow=flow, topic=topic, since=since, limit=limit)
     table = Table("id", "status", "attempts", "source", "flow", "processor", "first seen", "reason", "payload")
     for row in rows:
         preview = failures.payload_text(row.payload)[0][:40]

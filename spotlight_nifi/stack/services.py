@@ -153,13 +153,13 @@ def status(run_dir: Path, cache: Path) -> list[Row]:
         if running is None:
             rows.append(Row(name, "stopped", log=str(service.log_path(run_dir))))
             continue
-        base = dict(url=running.url, version=running.version, pid=running.pid, log=running.log)
         if not is_alive(running.pid, running.start_ticks):
-            rows.append(Row(name, "exited", detail="process is gone: see its log, then `dev up`", **base))
+            rows.append(Row(name, "exited", running.url, running.version, running.pid,
+                            detail="process is gone: see its log, then `dev up`", log=running.log))
             continue
         health = service.health(running)
-        rows.append(Row(name, "healthy" if health.ok else "unhealthy", rss_bytes=rss_bytes(session_members(running.pid)),
-                        detail=health.detail, **base))
+        rows.append(Row(name, "healthy" if health.ok else "unhealthy", running.url, running.version, running.pid,
+                        rss_bytes(session_members(running.pid)), health.detail, running.log))
     for name in BLOCKED:
         rows.append(Row(name, "unavailable", version=NIFI_VERSION,
                         detail=state.unavailable.get(name, "not checked yet: run `spotlight-nifi dev up`")))

@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -24,7 +25,7 @@ from spotlight_nifi.stack import postgres
 from spotlight_nifi.stack.state import Running, StackState
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Fail loudly in CI, skip with the reason on a developer machine."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason, pytrace=False)
@@ -55,15 +56,14 @@ class LocalStack:
         self.errors: dict[str, str] = {}
 
     def require(self, name: str) -> Running:
-        if name in self.errors:
-            unavailable(self.errors[name])
         running = StackState.load(self.run_dir).running.get(name)
-        if running is None:
+        if running is None and name not in self.errors:
             try:
                 running = local_stack.up(self.run_dir, self.cache, [name]).running[name]
             except ServiceError as error:
                 self.errors[name] = f"local service `{name}` could not start: {error}"
-                unavailable(self.errors[name])
+        if running is None:
+            unavailable(self.errors[name])
         return running
 
     def close(self) -> None:
