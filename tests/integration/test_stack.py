@@ -86,6 +86,11 @@ def test_dev_up_status_down_leaves_no_process(fresh_run_dir: Path) -> None:
     assert "unavailable" in lines["nifi"] and "unavailable" in lines["nifi-registry"], shown.stdout
     assert "org.apache.nifi:nifi-standard-nar" in shown.stdout
 
+    exported = _cli(fresh_run_dir, "env").stdout.splitlines()
+    assert f"KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:{state['running']['kafka']['ports']['broker']}" in exported
+    logged = _cli(fresh_run_dir, "logs", "postgres", "-n", "200")
+    assert "database system is ready to accept connections" in logged.stdout
+
     stopped = _cli(fresh_run_dir, "down")
     assert stopped.returncode == 0, stopped.stderr
     assert [pid for pid in pids if session_members(pid)] == []
