@@ -1,7 +1,7 @@
 """The registry of local services and the three operations on the whole stack: up, status, down.
 
 A service is anything with `install` (fetch what it needs, a no-op once cached), `start`
-(spawn it on a port), `health`, `stop` and `log_path`: NiFi and NiFi Registry join `SERVICES`
+(spawn it on a port), `health`, `stop` and `log_path`: NiFi and NiFi Registry join `services()`
 once their artifacts can be fetched. Until then they are listed in `BLOCKED` with the Maven
 coordinates they need, and `up` records why they cannot start.
 """
@@ -22,7 +22,7 @@ from spotlight_nifi.stack import maven
 from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.postgres import PostgresService
 from spotlight_nifi.stack.process import Health, port_free, wait_healthy
-from spotlight_nifi.stack.state import Running, StackState, is_alive, rss_bytes, session_members
+from spotlight_nifi.stack.state import Running, StackState, is_alive, locked, rss_bytes, session_members
 from spotlight_nifi.versions import NIFI_GROUP, NIFI_VERSION
 
 
@@ -96,34 +96,35 @@ def up(
     unknown = [n for n in wanted if n not in available and n not in BLOCKED]
     if unknown:
         raise ServiceError(unknown[0], f"unknown service; choose from {', '.join([*available, *BLOCKED])}")
-    state = StackState.load(run_dir)
-    for name in wanted:
-        if name in BLOCKED:
-            with _step(progress, f"{name}: checking Maven Central"):
-                state.unavailable[name] = blocked_reason(name)
-            state.save(run_dir)
-            continue
-        service = available[name]
-        current = state.running.get(name)
-        if current and is_alive(current.pid, current.start_ticks):
-            continue
-        previous = state.last_ports.get(name)
-        port = (ports or {}).get(name) or (previous if previous and port_free(previous) else None)
-        with _step(progress, f"{name}: install"):
-            service.install()
-        with _step(progress, f"{name}: start"):
-            running = service.start(run_dir, port)
-        state.running[name] = running
-        state.last_ports[name] = next(iter(running.ports.values()))
-        state.save(run_dir)
-        with _step(progress, f"{name}: wait until healthy"):
-            try:
-                wait_healthy(name, running, service.health, service.startup_timeout)
-            except ServiceError:
-                service.stop(running)
-                del state.running[name]
+    with locked(run_dir):
+        state = StackState.load(run_dir)
+        for name in wanted:
+            if name in BLOCKED:
+                with _step(progress, f"{name}: checking Maven Central"):
+                    state.unavailable[name] = blocked_reason(name)
                 state.save(run_dir)
-                raise
+                continue
+            service = available[name]
+            current = state.running.get(name)
+            if current and is_alive(current.pid, current.start_ticks):
+                continue
+            previous = state.last_ports.get(name)
+            port = (ports or {}).get(name) or (previous if previous and port_free(previous) else None)
+            with _step(progress, f"{name}: install"):
+                service.install()
+            with _step(progress, f"{name}: start"):
+                running = service.start(run_dir, port)
+            state.running[name] = running
+            state.last_ports[name] = next(iter(running.ports.values()))
+            state.save(run_dir)
+            with _step(progress, f"{name}: wait until healthy"):
+                try:
+                    wait_healthy(name, running, service.health, service.startup_timeout)
+                except ServiceError:
+                    service.stop(running)
+                    del state.running[name]
+                    state.save(run_dir)
+                    raise
     return state
 
 
@@ -168,14 +169,17 @@ def status(run_dir: Path, cache: Path) -> list[Row]:
 
 def down(run_dir: Path, cache: Path, purge: bool = False) -> list[str]:
     """Stop every running service (reverse start order); with `purge`, delete the run dir."""
-    state = StackState.load(run_dir)
+    if not run_dir.is_dir():
+        return []
     available = services(cache)
     stopped = []
-    for name in reversed(list(state.running)):
-        available[name].stop(state.running[name])
-        del state.running[name]
-        state.save(run_dir)
-        stopped.append(name)
+    with locked(run_dir):
+        state = StackState.load(run_dir)
+        for name in reversed(list(state.running)):
+            available[name].stop(state.running[name])
+            del state.running[name]
+            state.save(run_dir)
+            stopped.append(name)
     if purge and run_dir.exists():
         shutil.rmtree(run_dir)
     return stopped

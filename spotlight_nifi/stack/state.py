@@ -8,8 +8,11 @@ whole session (a service and every child it forked share one session id).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -76,6 +79,15 @@ class StackState:
         tmp = run_dir / "state.json.tmp"
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
         tmp.replace(run_dir / "state.json")
+
+
+@contextmanager
+def locked(run_dir: Path) -> Iterator[None]:
+    """Hold the run dir's lock: two `dev up`s on one run dir would start two Kafkas."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with (run_dir / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _stat(pid: int) -> list[str] | None:
