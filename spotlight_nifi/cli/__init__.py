@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import traceback
 
-import click
 import typer
 from rich.console import Console
 
@@ -41,20 +40,17 @@ app.add_typer(failures.app, name="failures")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; exit 1 with a one-line red message on a known error."""
+    """Run the CLI; exit 1 with a one-line red message on a known error.
+
+    Usage errors are left to click's standalone mode (usage line, exit 2); everything the
+    library raises as `SpotlightError` is caught here, once.
+    """
     args = sys.argv[1:] if argv is None else argv
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        code = app(args=args, prog_name="spotlight-nifi", standalone_mode=False)
+        app(args=args, prog_name="spotlight-nifi", standalone_mode=True)
     except SpotlightError as error:
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
         if "--debug" in args:
             err.print(traceback.format_exc(), markup=False)
         err.print(f"[red]Error:[/red] {error}", markup=True)
         raise SystemExit(1) from None
-    except click.exceptions.Abort:
-        err.print("[red]Aborted.[/red]")
-        raise SystemExit(1) from None
-    except click.ClickException as error:
-        error.show()
-        raise SystemExit(error.exit_code) from None
-    raise SystemExit(code if isinstance(code, int) else 0)

@@ -103,3 +103,8 @@ def test_diff_masks_secrets_and_names_changes(tmp_path: Path, capsys: pytest.Cap
                                 "    property `Batch Size`: `10000` → `500`"]
     code, _, err = run(["diff", str(tmp_path / "old.json"), str(tmp_path / "missing.json")], capsys)
     assert code == 1 and err.startswith(f"Error: flow `{tmp_path / 'missing.json'}`: cannot read flow definition")
+
+
+def test_a_usage_error_prints_usage_and_exits_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["diff"], capsys)
+    assert code == 2 and "Missing argument 'OLD'" in err and "Traceback" not in err
