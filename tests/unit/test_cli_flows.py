@@ -107,4 +107,4 @@ def test_diff_masks_secrets_and_names_changes(tmp_path: Path, capsys: pytest.Cap
 
 def test_a_usage_error_prints_usage_and_exits_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["diff"], capsys)
-    assert code == 2 and "Missing argument 'OLD'" in err and "Traceback" not in err
+    assert code == 2 and "Missing argument 'old'" in err and "Traceback" not in err
