@@ -84,7 +84,7 @@ superset db upgrade
 superset fab create-admin --username "$SUPERSET_ADMIN_USERNAME" --password "$SUPERSET_ADMIN_PASSWORD" \
   --firstname Superset --lastname Admin --email "$SUPERSET_ADMIN_USERNAME@localhost"
 superset init
-exec /usr/bin/run-server.sh
+exec /app/docker/entrypoints/run-server.sh
 EOT
         destination = "local/start.sh"
         perms       = "555"

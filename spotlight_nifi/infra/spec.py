@@ -219,7 +219,7 @@ superset db upgrade
 superset fab create-admin --username "$SUPERSET_ADMIN_USERNAME" --password "$SUPERSET_ADMIN_PASSWORD" \\
   --firstname Superset --lastname Admin --email "$SUPERSET_ADMIN_USERNAME@localhost"
 superset init
-exec /usr/bin/run-server.sh
+exec /app/docker/entrypoints/run-server.sh
 """
 
 NIFI_HOME = "/opt/nifi/nifi-current"
