@@ -22,7 +22,8 @@ from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.names import literal, quote
 
 _BATCH = 20_000
-_QUERY_SETTINGS = " SETTINGS output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1"
+_SESSION_SETTINGS = ("SET output_format_json_quote_64bit_integers = 0", "SET output_format_json_quote_decimals = 1")
+"""Query results come back as JSON: integers unquoted (parsed exactly), Decimals quoted (exact)."""
 _INSERT_SETTINGS = "SETTINGS date_time_input_format = 'best_effort', input_format_skip_unknown_fields = 0"
 
 
@@ -65,10 +66,12 @@ class Embedded:
         except Exception as error:  # chdb raises plain Exception subclasses
             raise ClickHouseError(f"cannot open the embedded ClickHouse at `{path}`: {error}") from None
         self.path = path
+        for setting in _SESSION_SETTINGS:
+            self._run(setting)
 
-    def _run(self, sql: str, fmt: str = "CSV", settings: str = "") -> Any:
+    def _run(self, sql: str, fmt: str = "CSV") -> Any:
         try:
-            return self._session.query(sql + settings, fmt)
+            return self._session.query(sql, fmt)
         except Exception as error:
             first = sql.strip().splitlines()[0][:200] if sql.strip() else ""
             raise ClickHouseError(f"ClickHouse refused `{first}`: {str(error).strip()}") from None
@@ -77,7 +80,7 @@ class Embedded:
         self._run(sql)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        data = self._run(sql, "JSONCompact", _QUERY_SETTINGS).bytes()
+        data = self._run(sql, "JSONCompact").bytes()
         return [tuple(row) for row in parse_json(data)["data"]] if data else []
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

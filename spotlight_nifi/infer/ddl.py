@@ -2,8 +2,11 @@
 
 - Engine MergeTree. Suggested ORDER BY: up to two non-nullable LowCardinality columns, then the
   first non-nullable time column (low-cardinality first sorts similar rows together, which is what
-  makes MergeTree compress); `tuple()` when there is none. PARTITION BY month of that time column.
-  Both can be overridden.
+  makes MergeTree compress); `tuple()` when there is none. No PARTITION BY unless asked: each
+  partition is its own parts with a fixed per-column overhead (4× the bytes per row on a small
+  GitHub sample), and months exceed ClickHouse's 100-partitions-per-INSERT limit on a 15-year
+  Reddit sample; a partition key is for data management (TTL, tiering), so the DDL suggests one in a
+  comment (`--partition-by 'toYYYYMM(ts)'`). ORDER BY can be overridden too.
 - Codecs only where they clearly help: ZSTD(1) on text, JSON text and arrays (2–4× smaller than the
   default LZ4 on JSON-ish text), Delta+ZSTD on the time column in the sort key (monotonic within a
   part). Numbers keep the default LZ4.
@@ -51,7 +54,7 @@ def suggest_order_by(columns: Sequence[Column]) -> list[str]:
 
 
 def suggest_partition_by(columns: Sequence[Column]) -> str | None:
-    times = [c for c in columns if c.type.name in _TIME]
+    times = [c for c in columns if c.type.name in _TIME and not c.type.nullable]
     return f"toYYYYMM({quote(times[0].name)})" if times else None
 
 
@@ -72,11 +75,13 @@ def create_table(table: str, columns: Sequence[Column], *, order_by: Sequence[st
                  partition_by: str | None = None, storage_policy: str | None = None) -> str:
     """CREATE TABLE text: one column per line, suggested keys unless given."""
     keys = suggest_order_by(columns) if order_by is None else list(order_by)
-    partition = suggest_partition_by(columns) if partition_by is None and order_by is None else partition_by
     lines = ",\n".join("    " + column_sql(c, keys) for c in columns)
     sql = f"CREATE TABLE {quote(table)}\n(\n{lines}\n)\nENGINE = MergeTree"
-    if partition:
-        sql += f"\nPARTITION BY {partition}"
+    suggestion = suggest_partition_by(columns)
+    if partition_by:
+        sql += f"\nPARTITION BY {partition_by}"
+    elif suggestion:
+        sql += f"\n-- for TTL or tiering by time: --partition-by '{suggestion}'"
     sql += f"\nORDER BY ({', '.join(quote(k) for k in keys)})" if keys else "\nORDER BY tuple()"
     if storage_policy:
         sql += f"\nSETTINGS storage_policy = {literal(storage_policy)}"

@@ -6,8 +6,8 @@ codec, a new field is a plain `ADD COLUMN`, and queries need no JSON functions. 
 every column is kept (in the DDL as the column comment), so hostile or colliding keys never make a
 path ambiguous. An object is kept whole, as one JSON-text String column, when it is sometimes not
 an object, when it was only seen empty, or when it has more than `MAX_OBJECT_KEYS` keys (a map
-keyed by data). Arrays are `Array(T)` of their elements' type; arrays of objects or of mixed kinds
-are JSON text. See `spotlight_nifi.infer.types` for the widening rules.
+keyed by data). Arrays are `Array(T)` of their elements' type; arrays of objects or of mixed kinds,
+and arrays only ever seen empty (element type unknown), are JSON text. See `spotlight_nifi.infer.types` for the widening rules.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from spotlight_nifi.infer.types import (
     LOW_CARDINALITY_MAX_DISTINCT,
     LOW_CARDINALITY_MAX_RATIO,
     MAX_EXACT_FLOAT_INT,
+    MAP_KEY_SHARE,
     MAX_OBJECT_KEYS,
     NOT_IN_VARIANT,
     CHType,
@@ -144,7 +145,7 @@ def _leaves(path: tuple[str, ...], stats: _Stats, parents: int,
             options: Options, out: list[tuple[tuple[str, ...], CHType, bool]]) -> None:
     present = stats.bools + stats.ints + stats.floats + stats.strings + stats.objects + stats.arrays
     is_null = present < parents
-    flatten = (stats.objects and stats.kinds == 1 and stats.children and len(stats.children) <= MAX_OBJECT_KEYS)
+    flatten = stats.objects and stats.kinds == 1 and stats.children and not _is_map(stats)
     if flatten:
         for key, child in stats.children.items():
             _leaves((*path, key), child, parents if is_null else stats.objects, options, out)
@@ -158,6 +159,14 @@ def _leaves(path: tuple[str, ...], stats: _Stats, parents: int,
         out.append((path, nullable(base) if is_null else base, False))
 
 
+def _is_map(stats: _Stats) -> bool:
+    keys = len(stats.children)
+    if keys <= MAX_OBJECT_KEYS:
+        return False
+    presence = sum(c.bools + c.ints + c.floats + c.strings + c.objects + c.arrays + c.nulls for c in stats.children.values())
+    return presence / keys < stats.objects * MAP_KEY_SHARE
+
+
 def _scalar_or_array(name: str, stats: _Stats, options: Options) -> CHType | None:
     """The type for values of one kind, or None when only JSON text keeps them."""
     if stats.kinds != 1:
@@ -169,7 +178,7 @@ def _scalar_or_array(name: str, stats: _Stats, options: Options) -> CHType | Non
     if stats.arrays:
         element = stats.elements
         if element is None or element.kinds == 0:
-            return t("Array", t("String")) if element is None or not element.nulls else None
+            return None
         inner = _scalar_or_array(name, element, options)
         if inner is None or (element.nulls and inner.name == "Array"):
             return None

@@ -49,8 +49,11 @@ LOW_CARDINALITY_MAX_RATIO = 0.5
 most this fraction of its non-null values (ClickHouse recommends LowCardinality below ~10k)."""
 
 MAX_OBJECT_KEYS = 64
-"""An object with more distinct keys than this is a map keyed by data (ids, dates), not a record:
-it is kept as one JSON-text column instead of one column per key."""
+MAP_KEY_SHARE = 0.1
+"""An object with more than `MAX_OBJECT_KEYS` distinct keys, each key present on average in less
+than `MAP_KEY_SHARE` of the objects, is a map keyed by data (ids, dates), not a record: it is
+kept as one JSON-text column instead of one column per key. Wide records (every key in most
+objects) still flatten."""
 
 DATETIME_RANGE = (-2208988800, 10413791999)  # DateTime64: 1900-01-01 … 2299-12-31
 DATE_RANGE = ("1970-01-01", "2149-06-06")  # Date; Date32 beyond
