@@ -39,7 +39,8 @@ def evolution_plan(db: ClickHouse, table: str, records: Sequence[dict], options:
 
 def apply_plan(db: ClickHouse, migration: Plan) -> None:
     for step in migration.steps:
-        db.command(step.sql)
+        for statement in step.statements:
+            db.command(statement)
 
 
 @dataclass

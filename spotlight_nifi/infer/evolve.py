@@ -3,8 +3,11 @@
 Per JSON path: a new path becomes `ADD COLUMN` (always Nullable: existing rows have no value); a
 path whose new type the column already holds needs nothing (a narrower sample never narrows a
 column); a path whose column widens safely (`types.widening`) becomes `MODIFY COLUMN` to the least
-common type; anything else (narrowing, kind change, object ↔ scalar) is refused with the reason.
-A path under a JSON-text column needs nothing: that column holds any value.
+common type; a path whose new samples mix kinds (inferred as JSON text) moves to the top of the
+lattice: its column is rewritten as the JSON text of each stored value, when ClickHouse's
+`toJSONString` spells those values as the JSON they came from (`JSON_EXACT`). Anything else
+(narrowing, a different single kind, object ↔ scalar) is refused with the reason. A path under a
+JSON-text column needs nothing: that column holds any value.
 """
 
 from __future__ import annotations
@@ -13,17 +16,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spotlight_nifi.infer import ddl
-from spotlight_nifi.infer.names import column_names
-from spotlight_nifi.infer.types import INTEGER_LADDER, CHType, Column, nullable, t, widening
+from spotlight_nifi.infer.names import column_names, quote
+from spotlight_nifi.infer.types import INTEGER_LADDER, CHType, Column, innermost, nullable, t, widening
 
 _COMMON_SUPERTYPES = [t(name) for name, _, _ in INTEGER_LADDER] + [t("Float64")]
+
+JSON_EXACT = frozenset({"UInt8", "Int8", "UInt16", "Int16", "UInt32", "Int32", "Float64", "Bool", "String",
+                        "Date", "Date32", "UUID", "IPv4", "IPv6"})
+"""Types whose `toJSONString` is the JSON the value was read from (64-bit integers and Decimals
+are quoted by it, and DateTime64 loses the original spelling, so they are not here)."""
 
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # "add" or "modify"
+    kind: str  # "add", "modify" or "json"
     column: Column
-    sql: str
+    statements: tuple[str, ...]
+
+    @property
+    def sql(self) -> str:
+        return ";\n".join(self.statements)
 
 
 @dataclass
@@ -42,7 +54,7 @@ class Plan:
 
     def columns_after(self, existing: Sequence[Column]) -> list[Column]:
         """The table's columns once the steps are applied."""
-        modified = {s.column.name: s.column for s in self.steps if s.kind == "modify"}
+        modified = {s.column.name: s.column for s in self.steps if s.kind != "add"}
         return [modified.get(c.name, c) for c in existing] + [s.column for s in self.steps if s.kind == "add"]
 
 
@@ -81,16 +93,34 @@ def plan(table: str, existing: Sequence[Column], inferred: Sequence[Column]) -> 
         if current.json_text:
             continue
         if column.json_text:
-            result.refused.append((column, f"column `{current.name}` {current.type} now gets values of mixed kinds"))
+            if innermost(current.type).name not in JSON_EXACT:
+                result.refused.append((column, f"column `{current.name}` {current.type} now gets values of mixed kinds, "
+                                               "and its values cannot be rewritten as exact JSON text"))
+            else:
+                result.steps.append(_to_json_text(table, current, existing))
             continue
         joined = join(current.type, column.type)
         if isinstance(joined, str):
             result.refused.append((column, f"column `{current.name}`: {joined}"))
         elif joined != current.type:
             changed = Column(current.name, joined, current.path, current.json_text)
-            result.steps.append(Step("modify", changed, ddl.modify_column(table, changed)))
+            result.steps.append(Step("modify", changed, (ddl.modify_column(table, changed),)))
     names = column_names([c.path for c in added], taken=[c.name for c in existing])
     for name, column in zip(names, added):
         new = Column(name, nullable(column.type), column.path, column.json_text)
-        result.steps.append(Step("add", new, ddl.add_column(table, new)))
+        result.steps.append(Step("add", new, (ddl.add_column(table, new),)))
     return result
+
+
+def _to_json_text(table: str, current: Column, existing: Sequence[Column]) -> Step:
+    """Rewrite a typed column as the JSON text of its values, keeping its name and path."""
+    target = Column(current.name, nullable(t("String")), current.path, json_text=True)
+    scratch = Column(column_names([(current.name + "__json",)], taken=[c.name for c in existing])[0],
+                     target.type, target.path, True)
+    name, tmp, tbl = quote(current.name), quote(scratch.name), quote(table)
+    return Step("json", target, (
+        ddl.add_column(table, scratch),
+        f"ALTER TABLE {tbl} UPDATE {tmp} = if(isNull({name}), NULL, toJSONString({name})) WHERE 1 SETTINGS mutations_sync = 2",
+        f"ALTER TABLE {tbl} DROP COLUMN {name}",
+        f"ALTER TABLE {tbl} RENAME COLUMN {tmp} TO {name}",
+    ))

@@ -128,3 +128,13 @@ def test_columns_of_a_missing_table_is_none(db: Embedded) -> None:
 def test_refused_statement_names_it(db: Embedded) -> None:
     with pytest.raises(ClickHouseError, match=r"^ClickHouse refused `SELECT nope\(\)`: "):
         db.query("SELECT nope()")
+
+
+def test_evolution_to_json_text_keeps_stored_values(db: Embedded, tmp_path: Path) -> None:
+    load(db, "to_json", parse_lines("a", b'{"id": 1, "a": [1, null]}\n{"id": 2, "a": null}\n'), tmp_path / "r")
+    summary = load(db, "to_json", parse_lines("b", b'{"id": 3, "a": "x"}\n{"id": 4, "a": {"k": true}}\n'),
+                   tmp_path / "r", evolve=True)
+    assert (summary.loaded, summary.rejected) == (2, 0)
+    stored = db.query("SELECT id, a FROM to_json ORDER BY id")
+    assert [(i, None if a is None else parse_json(a.encode())) for i, a in stored] == [
+        (1, [1, None]), (2, None), (3, "x"), (4, {"k": True})]

@@ -54,3 +54,19 @@ def test_added_name_avoids_existing_names() -> None:
     existing = infer_columns([{"a__b": 1}])
     result = plan("events", existing, infer_columns([{"a__b": 1, "a": {"b": 2}}]))
     assert [s.column.name for s in result.steps] == ["a__b_2"]
+
+
+def test_mixed_kinds_rewrite_the_column_as_json_text() -> None:
+    result = plan("events", infer_columns([{"a": [1, 2]}]), infer_columns([{"a": "x"}, {"a": [3]}]))
+    assert result.render() == (
+        "-- migration plan for `events`: 1 change(s), 0 refused\n"
+        "ALTER TABLE `events` ADD COLUMN `a__json` Nullable(String) CODEC(ZSTD(1)) COMMENT '{\"path\":[\"a\"],\"json\":true}';\n"
+        "ALTER TABLE `events` UPDATE `a__json` = if(isNull(`a`), NULL, toJSONString(`a`)) WHERE 1 SETTINGS mutations_sync = 2;\n"
+        "ALTER TABLE `events` DROP COLUMN `a`;\n"
+        "ALTER TABLE `events` RENAME COLUMN `a__json` TO `a`;")
+
+
+def test_mixed_kinds_over_inexact_json_are_refused() -> None:
+    result = plan("events", infer_columns([{"t": "2024-01-01T00:00:00Z"}]), infer_columns([{"t": 1}, {"t": "x"}]))
+    assert [r for _, r in result.refused] == ["column `t` DateTime64(0, 'UTC') now gets values of mixed kinds, "
+                                              "and its values cannot be rewritten as exact JSON text"]
