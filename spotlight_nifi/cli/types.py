@@ -7,8 +7,8 @@ from pathlib import Path
 import orjson
 import typer
 
-from spotlight_nifi.clickhouse import connect
-from spotlight_nifi.clickhouse.tables import apply_plan, evolution_plan, load
+from spotlight_nifi.clickhouse import connect, is_server
+from spotlight_nifi.clickhouse.tables import evolve_table, load
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import InputDataError, SchemaEvolutionError
 from spotlight_nifi.infer import Options, infer_table
@@ -39,33 +39,30 @@ def _records(source: Path | None, topic: str | None, bootstrap: str | None, samp
 def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.Option(False, "--apply", help="Create (or alter) the table."),
           evolve: bool = EVOLVE, clickhouse: str | None = CLICKHOUSE, decimal: bool = DECIMAL,
           order_by: str | None = typer.Option(None, "--order-by", help="Comma-separated ORDER BY columns (overrides the suggestion)."),
-          partition_by: str | None = typer.Option(None, "--partition-by", help="PARTITION BY expression (overrides the suggestion)."),
+          partition_by: str | None = typer.Option(None, "--partition-by", help="PARTITION BY expression (none unless given)."),
           skip_invalid: bool = SKIP_INVALID, kafka_topic: str | None = KAFKA_TOPIC,
           kafka_bootstrap: str | None = KAFKA_BOOTSTRAP, sample: int = SAMPLE) -> None:
     """Print CREATE TABLE (or, with --evolve, the ALTER plan) and the JSON Schema for sample records."""
     settings = Settings.load()
+    url = clickhouse or settings.get("CLICKHOUSE_URL")
     records = _records(source, kafka_topic, kafka_bootstrap, sample, skip_invalid).records
-    options = Options(decimal=decimal)
     if evolve:
-        db = connect(clickhouse or settings.get("CLICKHOUSE_URL"))
+        db = connect(url)
         try:
-            migration = evolution_plan(db, table, records, options)
-            typer.echo(migration.render())
-            if migration.refused:
-                column, reason = migration.refused[0]
-                raise SchemaEvolutionError(table, column.name, f"{reason}; nothing was changed")
-            if apply:
-                apply_plan(db, migration)
+            migration = evolve_table(db, table, records, Options(decimal=decimal), apply=apply)
         finally:
             db.close()
+        typer.echo(migration.render())
+        if migration.refused:
+            column, reason = migration.refused[0]
+            raise SchemaEvolutionError(table, column.name, f"{reason}; nothing was changed")
         return
     keys = [k.strip() for k in order_by.split(",") if k.strip()] if order_by is not None else None
-    inferred = infer_table(records, table, options, order_by=keys, partition_by=partition_by,
-                           storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY"))
-    typer.echo(inferred.create_sql + ";\n")
-    typer.echo(orjson.dumps(inferred.schema, option=orjson.OPT_INDENT_2).decode())
+    inferred = infer_table(records, table, Options(decimal=decimal), order_by=keys, partition_by=partition_by,
+                           storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY") if is_server(url) else None)
+    typer.echo(inferred.create_sql + ";\n\n" + orjson.dumps(inferred.schema, option=orjson.OPT_INDENT_2).decode())
     if apply:
-        db = connect(clickhouse or settings.get("CLICKHOUSE_URL"))
+        db = connect(url)
         try:
             db.command(inferred.create_sql)
         finally:
@@ -78,12 +75,13 @@ def load_command(source: Path | None = SOURCE, table: str = TABLE, evolve: bool 
                  kafka_bootstrap: str | None = KAFKA_BOOTSTRAP, sample: int = SAMPLE) -> None:
     """Cast and insert records; those that do not fit go to the rejects file with a reason each."""
     settings = Settings.load()
+    url = clickhouse or settings.get("CLICKHOUSE_URL")
     records = _records(source, kafka_topic, kafka_bootstrap, sample, skip_invalid)
     rejects_path = rejects or Path(f"{source or kafka_topic}.rejects.jsonl")
-    db = connect(clickhouse or settings.get("CLICKHOUSE_URL"))
+    db = connect(url)
     try:
         summary = load(db, table, records, rejects_path, evolve=evolve, options=Options(decimal=decimal),
-                       storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY"))
+                       storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY") if is_server(url) else None)
     finally:
         db.close()
     if summary.plan is not None:

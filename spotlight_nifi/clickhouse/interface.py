@@ -46,6 +46,11 @@ def chdb_path(url: str) -> Path:
     return Path(path)
 
 
+def is_server(url: str | None) -> bool:
+    """Whether `url` names a ClickHouse server (storage policies exist only there)."""
+    return urlsplit(url or DEFAULT_URL).scheme in ("http", "https")
+
+
 def connect(url: str | None) -> ClickHouse:
     """A backend for `url` (default: the embedded engine under `./.spotlight/clickhouse`)."""
     url = url or DEFAULT_URL

@@ -29,12 +29,17 @@ def table_columns(db: ClickHouse, table: str) -> list[Column] | None:
     return None if found is None else [column_from_table(*c) for c in found]
 
 
-def evolution_plan(db: ClickHouse, table: str, records: Sequence[dict], options: Options = Options()) -> Plan:
-    """The migration plan that lets `table` hold these records."""
+def evolve_table(db: ClickHouse, table: str, records: Sequence[dict], options: Options = Options(), *,
+                 apply: bool = False) -> Plan:
+    """The migration plan that lets `table` hold these records; applied only when asked and
+    nothing was refused (a plan is applied whole or not at all)."""
     existing = table_columns(db, table)
     if existing is None:
         raise SchemaEvolutionError(table, "*", "table does not exist: run `spotlight-nifi infer` with `--apply` first")
-    return plan(table, existing, infer_columns(records, options))
+    migration = plan(table, existing, infer_columns(records, options))
+    if apply and not migration.refused:
+        apply_plan(db, migration)
+    return migration
 
 
 def apply_plan(db: ClickHouse, migration: Plan) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,11 +97,12 @@ def read_file(path: Path, *, skip_invalid: bool = False) -> Records:
 
 
 def read_kafka(topic: str, bootstrap: str, sample: int, *, skip_invalid: bool = False, timeout: float = 10.0) -> Records:
-    """Up to `sample` records from the start of a Kafka topic (all partitions, no commit)."""
+    """Up to `sample` records from the start of a Kafka topic (all partitions, no commit, a group of
+    its own); "line N" in errors is the N-th message read."""
     from confluent_kafka import Consumer, KafkaException
 
     source = f"kafka:{topic}"
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "spotlight-nifi-infer",
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"spotlight-nifi-infer-{uuid.uuid4().hex}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     lines: list[bytes] = []
     try:

@@ -73,3 +73,13 @@ def test_skip_invalid_then_load_then_evolve(capsys: pytest.CaptureFixture[str]) 
     assert run(["infer", "c.jsonl", "--table", "events", "--evolve", "--apply"]) == 0
     assert run(["load", "c.jsonl", "--table", "events"]) == 0
     assert capsys.readouterr().out.endswith("loaded into `events`: read 1, loaded 1, rejected 0\n")
+
+
+def test_storage_policy_applies_to_server_targets_only(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    Path("s.jsonl").write_text('{"id": 1}\n')
+    monkeypatch.setenv("CLICKHOUSE_STORAGE_POLICY", "s3")
+    assert run(["infer", "s.jsonl", "--table", "events"]) == 0
+    assert "storage_policy" not in capsys.readouterr().out
+    assert run(["infer", "s.jsonl", "--table", "events", "--clickhouse", "http://localhost:8123"]) == 0
+    assert "ORDER BY tuple()\nSETTINGS storage_policy = 's3';\n" in capsys.readouterr().out
