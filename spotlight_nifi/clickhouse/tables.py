@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -17,8 +18,10 @@ from spotlight_nifi.cast import compile_caster
 from spotlight_nifi.clickhouse.interface import ClickHouse
 from spotlight_nifi.errors import RecordCastError, SchemaEvolutionError
 from spotlight_nifi.infer import Options, infer_columns, infer_table
-from spotlight_nifi.infer.ddl import column_from_table
-from spotlight_nifi.infer.evolve import Plan, plan
+from spotlight_nifi.infer.ddl import column_from_table, modify_comment
+from spotlight_nifi.infer.evolve import Plan, Step, plan
+from spotlight_nifi.infer.names import literal
+from spotlight_nifi.infer.schema import json_schema, mismatches
 from spotlight_nifi.infer.reader import Records
 from spotlight_nifi.infer.types import Column
 
@@ -29,7 +32,7 @@ def table_columns(db: ClickHouse, table: str) -> list[Column] | None:
     return None if found is None else [column_from_table(*c) for c in found]
 
 
-def evolve_table(db: ClickHouse, table: str, records: Sequence[dict], options: Options = Options(), *,
+def evolve_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]], options: Options = Options(), *,
                  apply: bool = False) -> Plan:
     """The migration plan that lets `table` hold these records; applied only when asked and
     nothing was refused (a plan is applied whole or not at all)."""
@@ -37,9 +40,31 @@ def evolve_table(db: ClickHouse, table: str, records: Sequence[dict], options: O
     if existing is None:
         raise SchemaEvolutionError(table, "*", "table does not exist: run `spotlight-nifi infer` with `--apply` first")
     migration = plan(table, existing, infer_columns(records, options))
+    _check_schema(db, table, records, migration)
     if apply and not migration.refused:
         apply_plan(db, migration)
     return migration
+
+
+def table_schema(db: ClickHouse, table: str) -> dict[str, Any] | None:
+    """The JSON Schema kept as the table comment by `infer --apply`, if any."""
+    rows = db.query(f"SELECT comment FROM system.tables WHERE database = currentDatabase() AND name = {literal(table)}")
+    try:
+        schema = orjson.loads(rows[0][0]) if rows and rows[0][0] else None
+    except orjson.JSONDecodeError:
+        return None
+    return schema if isinstance(schema, dict) and "$schema" in schema else None
+
+
+def _check_schema(db: ClickHouse, table: str, records: Sequence[dict[str, Any]], migration: Plan) -> None:
+    """Note the records that break the table's reviewed JSON Schema; widen the schema with them."""
+    schema = table_schema(db, table)
+    if schema is None:
+        return
+    migration.samples = len(records)
+    migration.off_schema = mismatches(schema, records)
+    if migration.off_schema:
+        migration.steps.append(Step("schema", None, (modify_comment(table, json_schema(records, schema)),)))
 
 
 def apply_plan(db: ClickHouse, migration: Plan) -> None:

@@ -29,8 +29,10 @@ def infer_table(records: Sequence[dict[str, Any]], table: str, options: Options 
     columns = infer_columns(records, options)
     if not columns:
         raise InferenceError(table, "every sample record is empty: a table needs at least one column")
-    sql = ddl.create_table(table, columns, order_by=order_by, partition_by=partition_by, storage_policy=storage_policy)
-    return Inferred(columns, sql, json_schema(records))
+    schema = json_schema(records)
+    sql = ddl.create_table(table, columns, order_by=order_by, partition_by=partition_by, storage_policy=storage_policy,
+                           schema=schema)
+    return Inferred(columns, sql, schema)
 
 
 __all__ = ["Column", "Inferred", "Options", "infer_columns", "infer_table"]

@@ -13,11 +13,14 @@
 - Every column carries its JSON path in its comment (`{"path": [...], "json": true}`), so the
   caster maps records to columns exactly, whatever normalisation the name went through.
 - An optional storage policy (S3/MinIO tiering, `CLICKHOUSE_STORAGE_POLICY`) goes in SETTINGS.
+- The samples' JSON Schema is the table comment: the reviewed contract later samples are checked
+  against.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import orjson
 
@@ -72,7 +75,8 @@ def column_sql(column: Column, order_by: Sequence[str] = ()) -> str:
 
 
 def create_table(table: str, columns: Sequence[Column], *, order_by: Sequence[str] | None = None,
-                 partition_by: str | None = None, storage_policy: str | None = None) -> str:
+                 partition_by: str | None = None, storage_policy: str | None = None,
+                 schema: Mapping[str, Any] | None = None) -> str:
     """CREATE TABLE text: one column per line, suggested keys unless given."""
     keys = suggest_order_by(columns) if order_by is None else list(order_by)
     lines = ",\n".join("    " + column_sql(c, keys) for c in columns)
@@ -85,7 +89,14 @@ def create_table(table: str, columns: Sequence[Column], *, order_by: Sequence[st
     sql += f"\nORDER BY ({', '.join(quote(k) for k in keys)})" if keys else "\nORDER BY tuple()"
     if storage_policy:
         sql += f"\nSETTINGS storage_policy = {literal(storage_policy)}"
+    if schema is not None:
+        sql += f"\nCOMMENT {literal(orjson.dumps(schema).decode())}"
     return sql
+
+
+def modify_comment(table: str, schema: Mapping[str, Any]) -> str:
+    """Replace the JSON Schema kept as the table comment."""
+    return f"ALTER TABLE {quote(table)} MODIFY COMMENT {literal(orjson.dumps(schema).decode())}"
 
 
 def add_column(table: str, column: Column) -> str:

@@ -3,7 +3,7 @@
 Per JSON path: a new path becomes `ADD COLUMN` (always Nullable: existing rows have no value); a
 path whose new type the column already holds needs nothing (a narrower sample never narrows a
 column); a path whose column widens safely (`types.widening`) becomes `MODIFY COLUMN` to the least
-common type; a path whose new samples mix kinds (inferred as JSON text) moves to the top of the
+common type; a column whose field the new samples lack becomes Nullable; a path whose new samples mix kinds (inferred as JSON text) moves to the top of the
 lattice: its column is rewritten as the JSON text of each stored value, when ClickHouse's
 `toJSONString` spells those values as the JSON they came from (`JSON_EXACT`). Anything else
 (narrowing, a different single kind, object ↔ scalar) is refused with the reason. A path under a
@@ -29,8 +29,8 @@ are quoted by it, and DateTime64 loses the original spelling, so they are not he
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # "add", "modify" or "json"
-    column: Column
+    kind: str  # "add", "modify", "json" (rewrite as JSON text) or "schema" (table comment)
+    column: Column | None
     statements: tuple[str, ...]
 
     @property
@@ -45,17 +45,23 @@ class Plan:
     table: str
     steps: list[Step] = field(default_factory=list)
     refused: list[tuple[Column, str]] = field(default_factory=list)
+    off_schema: list[tuple[int, str]] = field(default_factory=list)
+    samples: int = 0
 
     def render(self) -> str:
         lines = [f"-- migration plan for `{self.table}`: {len(self.steps)} change(s), {len(self.refused)} refused"]
+        if self.off_schema:
+            index, reason = self.off_schema[0]
+            lines.append(f"-- {len(self.off_schema)} of {self.samples} new records do not match the table's JSON Schema "
+                         f"(first: record {index + 1}, {reason})")
         lines += [step.sql + ";" for step in self.steps]
         lines += [f"-- refused: field `{'.'.join(c.path)}`: {reason}" for c, reason in self.refused]
         return "\n".join(lines)
 
     def columns_after(self, existing: Sequence[Column]) -> list[Column]:
         """The table's columns once the steps are applied."""
-        modified = {s.column.name: s.column for s in self.steps if s.kind != "add"}
-        return [modified.get(c.name, c) for c in existing] + [s.column for s in self.steps if s.kind == "add"]
+        modified = {s.column.name: s.column for s in self.steps if s.kind in ("modify", "json") and s.column}
+        return [modified.get(c.name, c) for c in existing] + [s.column for s in self.steps if s.kind == "add" and s.column]
 
 
 def join(old: CHType, new: CHType) -> CHType | str:
@@ -104,6 +110,11 @@ def plan(table: str, existing: Sequence[Column], inferred: Sequence[Column]) -> 
             result.refused.append((column, f"column `{current.name}`: {joined}"))
         elif joined != current.type:
             changed = Column(current.name, joined, current.path, current.json_text)
+            result.steps.append(Step("modify", changed, (ddl.modify_column(table, changed),)))
+    seen = {c.path[:i] for c in inferred for i in range(1, len(c.path) + 1)}
+    for current in existing:
+        if not current.type.nullable and not any(current.path[:i] in seen for i in range(1, len(current.path) + 1)):
+            changed = Column(current.name, nullable(current.type), current.path, current.json_text)
             result.steps.append(Step("modify", changed, (ddl.modify_column(table, changed),)))
     names = column_names([c.path for c in added], taken=[c.name for c in existing])
     for name, column in zip(names, added):

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from spotlight_nifi.cast import compile_caster
 from spotlight_nifi.clickhouse import connect
 from spotlight_nifi.clickhouse.embedded import Embedded
-from spotlight_nifi.clickhouse.tables import load, table_columns
+from spotlight_nifi.clickhouse.tables import evolve_table, load, table_columns, table_schema
 from spotlight_nifi.errors import ClickHouseError
 from spotlight_nifi.infer import infer_table
 from spotlight_nifi.infer.names import quote
@@ -138,3 +138,18 @@ def test_evolution_to_json_text_keeps_stored_values(db: Embedded, tmp_path: Path
     stored = db.query("SELECT id, a FROM to_json ORDER BY id")
     assert [(i, None if a is None else parse_json(a.encode())) for i, a in stored] == [
         (1, [1, None]), (2, None), (3, "x"), (4, {"k": True})]
+
+
+def test_evolution_checks_new_samples_against_the_tables_json_schema(db: Embedded) -> None:
+    db.command(infer_table([{"id": 1, "tag": "a"}], "contract").create_sql)
+    migration = evolve_table(db, "contract", [{"id": 2}, {"id": 3, "tag": 5}], apply=False)
+    assert migration.render().splitlines()[:2] == [
+        "-- migration plan for `contract`: 1 change(s), 1 refused",
+        "-- 2 of 2 new records do not match the table's JSON Schema (first: record 1, (record): 'tag' is a required property)",
+    ]
+    assert table_schema(db, "contract") == {"$schema": "http://json-schema.org/schema#", "type": "object",
+                                            "properties": {"id": {"type": "integer"}, "tag": {"type": "string"}},
+                                            "required": ["id", "tag"]}
+    migration = evolve_table(db, "contract", [{"id": 2}], apply=True)
+    assert [s.kind for s in migration.steps] == ["modify", "schema"]
+    assert table_schema(db, "contract")["required"] == ["id"]  # type: ignore[index]

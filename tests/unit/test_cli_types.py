@@ -52,7 +52,9 @@ def test_infer_prints_create_table_and_json_schema(capsys: pytest.CaptureFixture
     assert run(["infer", "s.jsonl", "--table", "events", "--order-by", "id"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("CREATE TABLE `events`\n(\n    `id` UInt8 COMMENT '{\"path\":[\"id\"]}',\n"
-                          "    `ip` IPv4 COMMENT '{\"path\":[\"ip\"]}'\n)\nENGINE = MergeTree\nORDER BY (`id`);\n")
+                          "    `ip` IPv4 COMMENT '{\"path\":[\"ip\"]}'\n)\nENGINE = MergeTree\nORDER BY (`id`)\n"
+                          "COMMENT '{\"$schema\":\"http://json-schema.org/schema#\",\"type\":\"object\",\"properties\":"
+                          "{\"id\":{\"type\":\"integer\"},\"ip\":{\"type\":\"string\"}},\"required\":[\"id\",\"ip\"]}';\n")
     assert '"$schema": "http://json-schema.org/schema#"' in out
 
 
@@ -65,8 +67,12 @@ def test_skip_invalid_then_load_then_evolve(capsys: pytest.CaptureFixture[str]) 
     Path("b.jsonl").write_text('{"id": "x"}\n')
     assert run(["infer", "b.jsonl", "--table", "events", "--evolve"]) == 1
     captured = capsys.readouterr()
-    assert captured.out == ("-- migration plan for `events`: 0 change(s), 1 refused\n"
-                            "-- refused: field `id`: column `id`: UInt8 → String is not a safe widening\n")
+    assert captured.out == (
+        "-- migration plan for `events`: 1 change(s), 1 refused\n"
+        "-- 1 of 1 new records do not match the table's JSON Schema (first: record 1, id: 'x' is not of type 'integer')\n"
+        "ALTER TABLE `events` MODIFY COMMENT '{\"$schema\":\"http://json-schema.org/schema#\",\"type\":\"object\","
+        "\"properties\":{\"id\":{\"type\":[\"integer\",\"string\"]}},\"required\":[\"id\"]}';\n"
+        "-- refused: field `id`: column `id`: UInt8 → String is not a safe widening\n")
     assert captured.err.strip() == ("Error: table `events` column `id`: column `id`: UInt8 → String is not a safe "
                                     "widening; nothing was changed")
     Path("c.jsonl").write_text('{"id": 70000, "tag": "t"}\n')
@@ -82,4 +88,4 @@ def test_storage_policy_applies_to_server_targets_only(monkeypatch: pytest.Monke
     assert run(["infer", "s.jsonl", "--table", "events"]) == 0
     assert "storage_policy" not in capsys.readouterr().out
     assert run(["infer", "s.jsonl", "--table", "events", "--clickhouse", "http://localhost:8123"]) == 0
-    assert "ORDER BY tuple()\nSETTINGS storage_policy = 's3';\n" in capsys.readouterr().out
+    assert "ORDER BY tuple()\nSETTINGS storage_policy = 's3'\nCOMMENT '" in capsys.readouterr().out

@@ -70,3 +70,8 @@ def test_mixed_kinds_over_inexact_json_are_refused() -> None:
     result = plan("events", infer_columns([{"t": "2024-01-01T00:00:00Z"}]), infer_columns([{"t": 1}, {"t": "x"}]))
     assert [r for _, r in result.refused] == ["column `t` DateTime64(0, 'UTC') now gets values of mixed kinds, "
                                               "and its values cannot be rewritten as exact JSON text"]
+
+
+def test_a_field_the_new_samples_lack_becomes_nullable() -> None:
+    result = plan("events", infer_columns([{"a": 1, "o": {"x": "s"}}]), infer_columns([{"a": 2}]))
+    assert [(s.column.name, str(s.column.type)) for s in result.steps if s.column] == [("o__x", "Nullable(String)")]
