@@ -8,7 +8,7 @@ written to the rejects file with one reason, so loaded + rejected = read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,6 @@ class LoadSummary:
     rejected: int
     created: bool = False
     plan: Plan | None = None
-    reasons: list[str] = field(default_factory=list)
 
 
 def load(db: ClickHouse, table: str, records: Records, rejects: Path, *, evolve: bool = False,
@@ -110,7 +109,6 @@ def load(db: ClickHouse, table: str, records: Records, rejects: Path, *, evolve:
     db.insert(table, [c.name for c in columns], rows)
     _write_rejects(rejects, failed)
     summary.loaded, summary.rejected = len(rows), len(failed)
-    summary.reasons = [reason for _, reason, _ in failed]
     return summary
 
 

@@ -55,8 +55,6 @@ than `MAP_KEY_SHARE` of the objects, is a map keyed by data (ids, dates), not a 
 kept as one JSON-text column instead of one column per key. Wide records (every key in most
 objects) still flatten."""
 
-DATETIME_RANGE = (-2208988800, 10413791999)  # DateTime64: 1900-01-01 … 2299-12-31
-DATE_RANGE = ("1970-01-01", "2149-06-06")  # Date; Date32 beyond
 
 NOT_IN_VARIANT = frozenset({"Decimal", "Int128", "UInt128"})
 """Element types ClickHouse cannot parse from JSON inside a Variant (measured with chdb 26.9): a
@@ -127,9 +125,10 @@ _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>-?\d+)|'(?P
 
 def parse_type(text: str) -> CHType:
     """Parse a ClickHouse type string as `system.columns` prints it; ValueError when malformed."""
-    tokens = [(m.lastgroup, m.group(m.lastgroup)) for m in _TOKEN.finditer(text)]
-    if "".join(re.sub(r"\s", "", m.group(0)) for m in _TOKEN.finditer(text)) != re.sub(r"\s", "", text):
+    matches = list(_TOKEN.finditer(text))
+    if "".join(m.group(0) for m in matches) != text.rstrip():
         raise ValueError(f"cannot parse ClickHouse type {text!r}")
+    tokens = [(m.lastgroup or "", m.group(m.lastgroup or 0)) for m in matches]
     pos = 0
 
     def parse() -> CHType:
