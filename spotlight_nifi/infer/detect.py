@@ -87,7 +87,10 @@ STRING_DETECTIONS = (uuid, ipv4, ipv6, iso_date, iso_datetime)
 
 def fraction_digits(value: float) -> int:
     """Digits after the point in the shortest repr of `value` (what the JSON text said)."""
-    exponent = Decimal(repr(value)).as_tuple().exponent
+    text = repr(value)
+    if "e" not in text and "n" not in text:
+        return len(text) - text.index(".") - 1 if text[-2:] != ".0" else 0
+    exponent = Decimal(text).as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 99
 
 

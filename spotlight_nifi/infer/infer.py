@@ -70,8 +70,9 @@ class _Stats:
         elif kind is float:
             self._number(value)
             self.floats += 1
-            if self.max_fraction < 7:
-                self.max_fraction = max(self.max_fraction, detect.fraction_digits(value))
+            digits = detect.fraction_digits(value)
+            if digits > self.max_fraction:
+                self.max_fraction = digits
         elif kind is bool:
             self.bools += 1
         elif value is None:
@@ -198,9 +199,10 @@ def _number_type(name: str, stats: _Stats, options: Options) -> CHType | None:
         return None if found.name == "String" else found
     if stats.ints and max(abs(lo), abs(hi)) > MAX_EXACT_FLOAT_INT:
         return None
-    if options.decimal and stats.max_fraction <= 18:
-        digits = len(str(int(max(abs(lo), abs(hi))))) + 1
-        return t("Decimal", min(76, digits + stats.max_fraction), stats.max_fraction)
+    if options.decimal:
+        digits = len(str(int(max(abs(lo), abs(hi))))) + stats.max_fraction
+        if digits <= 76:
+            return t("Decimal", min(76, digits + 1), stats.max_fraction)
     return t("Float64")
 
 

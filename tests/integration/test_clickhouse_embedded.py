@@ -19,7 +19,7 @@ from spotlight_nifi.clickhouse import connect
 from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.clickhouse.tables import evolve_table, load, table_columns, table_schema
 from spotlight_nifi.errors import ClickHouseError
-from spotlight_nifi.infer import infer_table
+from spotlight_nifi.infer import Options, infer_table
 from spotlight_nifi.infer.names import quote
 from spotlight_nifi.infer.reader import parse_json, parse_lines
 from spotlight_nifi.infer.types import CHType
@@ -49,8 +49,8 @@ def _from_clickhouse(value: Any, typ: CHType) -> Any:
     return converters.get(name, lambda v: v)(value)
 
 
-def _round_trip(db: Embedded, table: str, records: list[dict[str, Any]]) -> None:
-    inferred = infer_table(records, table)
+def _round_trip(db: Embedded, table: str, records: list[dict[str, Any]], options: Options = Options()) -> None:
+    inferred = infer_table(records, table, options)
     db.command(f"DROP TABLE IF EXISTS {quote(table)}")
     db.command(inferred.create_sql)
     caster = compile_caster(inferred.columns)
@@ -76,13 +76,14 @@ def test_tricky_records_round_trip(db: Embedded) -> None:
     _round_trip(db, "tricky", records)
 
 
-KEYS = st.text(alphabet=st.sampled_from(["a", "b", "é", "`", "'", ".", "\n", " ", "_", "\\"]), max_size=3)
+KEYS = st.text(alphabet=st.sampled_from(["a", "b", "é", "`", "'", ".", "\n", " ", "_", "\\"]), max_size=3) | st.sampled_from(
+    ["ts", "created_utc"])
 SPECIAL = st.sampled_from(["8a7d0b2e-1c9f-4c6a-9d8b-3e2f1a0b9c7d", "10.1.2.3", "2001:db8::2", "2024-02-29",
                            "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.25Z", "x", ""])
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.sampled_from([2**100, -(2**100), 2**130, 10**80]),
     st.floats(allow_nan=False, allow_infinity=False), st.text(st.characters(blacklist_categories=("Cs",)), max_size=6),
-    SPECIAL,
+    SPECIAL, st.sampled_from([1609459200, 1609459200.5, 1609459200.123456, 1609459200123]),
 )
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
                       max_leaves=8)
@@ -90,9 +91,9 @@ RECORDS = st.lists(st.dictionaries(KEYS, VALUES, min_size=1, max_size=4), min_si
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records=RECORDS)
-def test_any_records_make_ddl_chdb_accepts_and_round_trip(db: Embedded, records: list[dict[str, Any]]) -> None:
-    _round_trip(db, "generated", records)
+@given(records=RECORDS, decimal=st.booleans())
+def test_any_records_make_ddl_chdb_accepts_and_round_trip(db: Embedded, records: list[dict[str, Any]], decimal: bool) -> None:
+    _round_trip(db, "generated", records, Options(decimal=decimal))
 
 
 def test_load_creates_then_rejects_misfits_with_reasons(db: Embedded, tmp_path: Path) -> None:
