@@ -171,7 +171,7 @@ CONVERTERS: dict[str, Callable[[CHType], Converter]] = {
 
 def converter(typ: CHType) -> Converter:
     """The converter for a (possibly wrapped) type; ValueError for types the caster cannot write."""
-    if typ.name in ("LowCardinality",):
+    if typ.name == "LowCardinality":
         return converter(typ.args[0])  # type: ignore[arg-type]
     if typ.name == "Nullable" or (typ.name == "Variant" and len(typ.args) == 1 and typ.args[0].name == "Array"):  # type: ignore[union-attr]
         inner = converter(typ.args[0])  # type: ignore[arg-type]

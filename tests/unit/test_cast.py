@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from ipaddress import IPv4Address
@@ -121,3 +124,8 @@ def test_unsupported_types_are_refused_when_compiling() -> None:
 def test_colliding_paths_are_refused_when_compiling() -> None:
     with pytest.raises(ValueError, match="is already another column"):
         compile_caster([Column("a", parse_type("UInt8"), ("a",)), Column("b", parse_type("UInt8"), ("a",))])
+
+
+def test_the_caster_imports_without_clickhouse_clients() -> None:
+    code = "import sys, spotlight_nifi.cast; print(sorted(m for m in ('chdb', 'clickhouse_connect') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
