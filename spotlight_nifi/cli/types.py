@@ -91,7 +91,21 @@ def load_command(source: Path | None = SOURCE, table: str = TABLE, evolve: bool 
                + (f" (reasons in {rejects_path})" if summary.rejected else ""))
 
 
+def query(sql: str = typer.Argument(..., help="One SQL statement returning rows."),
+          clickhouse: str | None = CLICKHOUSE) -> None:
+    """Run a query and print its rows, tab-separated: the way to read the embedded engine, which
+    allows one process per data directory."""
+    db = connect(clickhouse or Settings.load().get("CLICKHOUSE_URL"))
+    try:
+        rows = db.query(sql)
+    finally:
+        db.close()
+    for row in rows:
+        typer.echo("\t".join("" if value is None else str(value) for value in row))
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("infer")(infer)
     app.command("load")(load_command)
+    app.command("query")(query)

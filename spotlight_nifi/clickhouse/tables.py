@@ -92,7 +92,7 @@ def load(db: ClickHouse, table: str, records: Records, rejects: Path, *, evolve:
         db.command(inferred.create_sql)
         columns, summary.created = inferred.columns, True
     elif evolve:
-        summary.plan = plan(table, columns, infer_columns(records.records, options))
+        summary.plan = plan(table, columns, infer_columns(records.records, options)).unattended(columns)
         apply_plan(db, summary.plan)
         columns = summary.plan.columns_after(columns)
     try:

@@ -58,10 +58,37 @@ class Plan:
         lines += [f"-- refused: field `{'.'.join(c.path)}`: {reason}" for c, reason in self.refused]
         return "\n".join(lines)
 
+    def unattended(self, existing: Sequence[Column]) -> Plan:
+        """The part of this plan safe to apply without review (`load --evolve`): new columns, and
+        widening that keeps a column's kind (a wider number, Nullable). A change of kind, such as a
+        typed column rewritten as JSON text or an IPv4 column widened to String, is refused: a few
+        stray values must not turn a typed column into text behind the user's back; their records
+        are rejected instead, and `infer --evolve --apply` applies such a change after review."""
+        before = {c.name: c for c in existing}
+        kept = Plan(self.table, refused=list(self.refused), off_schema=self.off_schema, samples=self.samples)
+        for step in self.steps:
+            new = step.column
+            old = before.get(new.name) if new is not None and step.kind in ("modify", "json") else None
+            if new is not None and old is not None and (step.kind == "json" or _kind(old.type) != _kind(new.type)):
+                kept.refused.append((new, f"column `{old.name}` {old.type} would change kind to {new.type}; "
+                                          "review and apply it with `spotlight-nifi infer --evolve --apply`"))
+            else:
+                kept.steps.append(step)
+        return kept
+
     def columns_after(self, existing: Sequence[Column]) -> list[Column]:
         """The table's columns once the steps are applied."""
         modified = {s.column.name: s.column for s in self.steps if s.kind in ("modify", "json") and s.column}
         return [modified.get(c.name, c) for c in existing] + [s.column for s in self.steps if s.kind == "add" and s.column]
+
+
+_NUMBERS = frozenset({name for name, _, _ in INTEGER_LADDER} | {"Float64", "Decimal"})
+
+
+def _kind(typ: CHType) -> str:
+    """A type's kind for unattended evolution: every number is one kind, other types are their own."""
+    name = innermost(typ).name
+    return "number" if name in _NUMBERS else name
 
 
 def join(old: CHType, new: CHType) -> CHType | str:

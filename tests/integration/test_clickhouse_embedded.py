@@ -133,8 +133,12 @@ def test_refused_statement_names_it(db: Embedded) -> None:
 
 def test_evolution_to_json_text_keeps_stored_values(db: Embedded, tmp_path: Path) -> None:
     load(db, "to_json", parse_lines("a", b'{"id": 1, "a": [1, null]}\n{"id": 2, "a": null}\n'), tmp_path / "r")
-    summary = load(db, "to_json", parse_lines("b", b'{"id": 3, "a": "x"}\n{"id": 4, "a": {"k": true}}\n'),
-                   tmp_path / "r", evolve=True)
+    mixed = parse_lines("b", b'{"id": 3, "a": "x"}\n{"id": 4, "a": {"k": true}}\n')
+    unattended = load(db, "to_json", mixed, tmp_path / "r", evolve=True)
+    assert (unattended.loaded, unattended.rejected) == (0, 2)
+    assert unattended.plan is not None and "would change kind" in unattended.plan.refused[0][1]
+    assert [s.kind for s in evolve_table(db, "to_json", mixed.records, apply=True).steps][0] == "json"
+    summary = load(db, "to_json", mixed, tmp_path / "r")
     assert (summary.loaded, summary.rejected) == (2, 0)
     stored = db.query("SELECT id, a FROM to_json ORDER BY id")
     assert [(i, None if a is None else parse_json(a.encode())) for i, a in stored] == [

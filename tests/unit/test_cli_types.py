@@ -81,6 +81,16 @@ def test_skip_invalid_then_load_then_evolve(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().out.endswith("loaded into `events`: read 1, loaded 1, rejected 0\n")
 
 
+def test_query_prints_rows_and_names_a_refused_statement(capsys: pytest.CaptureFixture[str]) -> None:
+    Path("q.jsonl").write_text('{"id": 1, "tag": "a"}\n{"id": 2, "tag": null}\n')
+    assert run(["load", "q.jsonl", "--table", "q"]) == 0
+    capsys.readouterr()
+    assert run(["query", "SELECT id, tag FROM q ORDER BY id"]) == 0
+    assert capsys.readouterr().out == "1\ta\n2\t\n"
+    assert run(["query", "SELECT nope FROM q"]) == 1
+    assert capsys.readouterr().err.startswith("Error: ClickHouse refused `SELECT nope FROM q`: Code: 47.")
+
+
 def test_storage_policy_applies_to_server_targets_only(monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     Path("s.jsonl").write_text('{"id": 1}\n')
