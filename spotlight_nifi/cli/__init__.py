@@ -14,7 +14,7 @@ import traceback
 import typer
 from rich.console import Console
 
-from spotlight_nifi.cli import dev, failures, flows, infra, types
+from spotlight_nifi.cli import dev, failures, flows, infra, processors, types
 from spotlight_nifi.errors import SpotlightError
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ types.register(app)
 app.add_typer(dev.app, name="dev")
 app.add_typer(failures.app, name="failures")
 app.add_typer(infra.app, name="infra")
+app.add_typer(processors.app, name="processors")
 
 
 def main(argv: list[str] | None = None) -> None:

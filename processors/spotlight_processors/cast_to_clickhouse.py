@@ -1,0 +1,50 @@
+"""CastToClickHouse: cast a batch of JSON records to a ClickHouse table's column types.
+
+See the package docstring for why good records and misfits leave in one `success` FlowFile.
+"""
+
+from typing import Any
+
+from nifiapi.flowfiletransform import FlowFileTransform
+
+from spotlight_nifi.ingest import nifi
+from spotlight_nifi.ingest.steps import (Connections, cast_flowfile, clickhouse_url, failed, positive_int, required,
+                                         schema_mode)
+from spotlight_nifi.processor_specs import CAST
+
+
+class CastToClickHouse(FlowFileTransform):
+    class Java:
+        implements = ['org.apache.nifi.python.processor.FlowFileTransform']
+
+    class ProcessorDetails:
+        version = '0.1.0'
+        description = ('Casts a batch of JSON records (JSON Lines, a JSON array, or ConsumeKafka wrapper records) to '
+                       'the target table\'s column types; good records leave as one batch on success, each record '
+                       'that does not fit leaves alone on failure with its reason.')
+        tags = ['spotlight', 'clickhouse', 'json', 'cast', 'schema', 'kafka']
+        dependencies = ['spotlight-nifi==0.1.0', 'orjson>=3.9', 'clickhouse-connect>=0.8', 'genson>=1.3',
+                        'jsonschema>=4.20']
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__()
+        self.connections = Connections()
+
+    def getPropertyDescriptors(self) -> list[Any]:
+        return nifi.property_descriptors(CAST)
+
+    def onStopped(self, context: Any) -> None:
+        self.connections.close()
+
+    def transform(self, context: Any, flowfile: Any) -> Any:
+        props = nifi.property_values(CAST, context, flowfile)
+        try:
+            db = self.connections.get(clickhouse_url(required(props, 'ClickHouse URL'), props['ClickHouse User'],
+                                                     props['ClickHouse Password']))
+            outcome = cast_flowfile(db, flowfile.getContentsAsBytes(), nifi.attributes(flowfile),
+                                    table=required(props, 'Table'), mode=schema_mode(props['Schema Mode']),
+                                    sample_size=positive_int('Sample Size', props['Sample Size']),
+                                    lenient=props['Lenient Parsing'] == 'true')
+        except Exception as error:
+            outcome = failed(CAST.type, f'{type(error).__name__}: {error}')
+        return nifi.result(outcome)

@@ -1,0 +1,158 @@
+"""What each NiFi processor does to one FlowFile, without NiFi: bytes and attributes in, one outcome out.
+
+The processors in `processors/spotlight_processors` only read their properties and call these, so
+the whole behaviour is tested here against the real ClickHouse engine. A step never raises for
+bad data or an unavailable ClickHouse: it returns a `failure` outcome whose attributes carry the
+reason, so AnnotateFailure can say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from spotlight_nifi.cast import compile_caster
+from spotlight_nifi.clickhouse import ClickHouse, connect
+from spotlight_nifi.clickhouse.tables import apply_plan, table_columns
+from spotlight_nifi.errors import ConfigError, RecordCastError, SchemaEvolutionError, SpotlightError
+from spotlight_nifi.infer import infer_columns, infer_table
+from spotlight_nifi.infer.evolve import plan
+from spotlight_nifi.infer.types import Column
+from spotlight_nifi.ingest import envelope, failure_record
+from spotlight_nifi.ingest.batch import cast_batch, read_batch, sample
+from spotlight_nifi.processor_specs import CAST, INSERT
+
+SchemaMode = Literal["create", "evolve", "reject"]
+_MODES: dict[str | None, SchemaMode] = {"create": "create", "evolve": "evolve", "reject": "reject"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One FlowFileTransformResult: the relationship, new content (None keeps it), attributes."""
+
+    relationship: Literal["success", "failure"]
+    contents: bytes | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def failed(processor: str, reason: str) -> Outcome:
+    """The FlowFile goes to `failure` unchanged, with the reason AnnotateFailure records."""
+    return Outcome("failure", None, {envelope.FAILURE_REASON: reason, envelope.FAILURE_PROCESSOR: processor})
+
+
+def required(values: Mapping[str, str | None], name: str) -> str:
+    """A property that must have a value."""
+    value = values.get(name)
+    if not value:
+        raise ConfigError(name, f"property `{name}` has no value: set it on the processor")
+    return value
+
+
+def schema_mode(text: str | None) -> SchemaMode:
+    if text not in _MODES:
+        raise ConfigError("Schema Mode", f"property `Schema Mode` must be one of create, evolve, reject, not `{text}`")
+    return _MODES[text]
+
+
+def positive_int(name: str, text: str | None) -> int:
+    """A property that must be a positive integer."""
+    try:
+        value = int(text or "")
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(name, f"property `{name}` must be a positive integer, not `{text}`")
+    return value
+
+
+def clickhouse_url(url: str, user: str | None, password: str | None) -> str:
+    """`url` with the user and password in it (server URLs only; chdb has no users)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not (user or password) or parts.username:
+        return url
+    host = parts.netloc
+    credentials = quote(user or "default", safe="") + (":" + quote(password, safe="") if password else "")
+    return urlunsplit((parts.scheme, f"{credentials}@{host}", parts.path, parts.query, parts.fragment))
+
+
+class Connections:
+    """One ClickHouse connection per URL for the processor's life (chdb allows one per process)."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, ClickHouse] = {}
+
+    def get(self, url: str) -> ClickHouse:
+        if url not in self._open:
+            self._open[url] = connect(url)
+        return self._open[url]
+
+    def close(self) -> None:
+        for db in self._open.values():
+            db.close()
+        self._open.clear()
+
+
+def _columns(db: ClickHouse, table: str, records: Sequence[dict], mode: SchemaMode) -> list[Column] | None:
+    """The table's columns after creating or evolving it as `mode` allows; None when it is missing."""
+    columns = table_columns(db, table)
+    if columns is None:
+        if mode == "reject" or not records:
+            return None
+        db.command(infer_table(records, table).create_sql)
+        return table_columns(db, table)
+    if mode == "evolve" and records:
+        migration = plan(table, columns, infer_columns(records))
+        apply_plan(db, migration)
+        return migration.columns_after(columns)
+    return columns
+
+
+def cast_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str], *, table: str,
+                  mode: SchemaMode = "reject", sample_size: int = 1000, lenient: bool = True) -> Outcome:
+    """CastToClickHouse: every record read leaves in the envelope FlowFile, fitting or with its reason."""
+    items = read_batch(content, lenient=lenient, attributes=attributes)
+    try:
+        columns = _columns(db, table, sample(items, sample_size), mode)
+        if columns is None:
+            why = "Schema Mode is `reject`" if mode == "reject" else "no record to infer its columns from"
+            return failed(CAST.type, f"table `{table}` does not exist and {why}")
+        caster = compile_caster(columns)
+    except ValueError as error:
+        return failed(CAST.type, f"table `{table}`: {error}")
+    except SpotlightError as error:
+        return failed(CAST.type, str(error))
+    batch = cast_batch(items, caster)
+    return Outcome("success", envelope.encode(batch), {**envelope.counts(batch), envelope.TABLE: table})
+
+
+def insert_flowfile(db: ClickHouse, content: bytes, *, table: str, batch_size: int = 10000) -> Outcome:
+    """InsertClickHouse: insert the envelope lines that fit, re-cast against the table as it is now."""
+    try:
+        values = envelope.values(envelope.decode(content))
+    except ValueError as error:
+        return failed(INSERT.type, f"not a CastToClickHouse `success` FlowFile: {error}")
+    try:
+        columns = table_columns(db, table)
+        if columns is None:
+            raise SchemaEvolutionError(table, "*", "table does not exist")
+        caster = compile_caster(columns)
+        rows = [caster.cast(value) for value in values]
+        names = [c.name for c in columns]
+        for start in range(0, len(rows), batch_size):
+            db.insert(table, names, rows[start:start + batch_size])
+    except RecordCastError as error:
+        return failed(INSERT.type, f"table `{table}` changed since the cast: {error.reason}")
+    except ValueError as error:
+        return failed(INSERT.type, f"table `{table}`: {error}")
+    except SpotlightError as error:
+        return failed(INSERT.type, str(error))
+    return Outcome("success", None, {envelope.INSERTED: str(len(rows)), envelope.TABLE: table})
+
+
+def annotate_flowfile(content: bytes, attributes: Mapping[str, str], *, flow: str) -> Outcome:
+    """AnnotateFailure: the failure-DB records (JSON Lines) for whatever failed upstream."""
+    records = failure_record.failure_records(content, attributes, flow=flow)
+    return Outcome("success", failure_record.encode(records),
+                   {"record.count": str(len(records)), "mime.type": envelope.MIME_TYPE})
