@@ -7,6 +7,6 @@ ingest = ingest_flow(
     [
         Topic("reddit.submissions", table="reddit_submissions"),
         Topic("github.events", table="github_events", batch_size=20000),
-        Topic("weather.observations", table="weather_observations", sink="jdbc", batch_size=5000),
+        Topic("weather.observations", table="weather_observations", batch_size=5000),
     ],
 )

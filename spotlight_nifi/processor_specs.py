@@ -50,8 +50,9 @@ FLOW_NAME = ProcessorProperty("Flow Name", "Flow recorded with every failure.", 
 CAST = PythonProcessorSpec(
     "CastToClickHouse",
     "Casts a batch of JSON records (JSON Lines, a JSON array, or ConsumeKafka wrapper records) to the "
-    "target table's column types; good records leave as one batch on success, each record that does not "
-    "fit leaves alone on failure with its reason.",
+    "target table's column types and writes every record read to success, one JSON line each: a record "
+    "that fits carries its value, one that does not carries its reason and raw bytes. failure is for "
+    "the whole batch only (ClickHouse unreachable, table missing).",
     (
         CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, TABLE,
         ProcessorProperty("Schema Mode", "What to do when the table is missing or records carry new fields: create "

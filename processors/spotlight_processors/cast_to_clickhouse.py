@@ -20,8 +20,9 @@ class CastToClickHouse(FlowFileTransform):
     class ProcessorDetails:
         version = '0.1.0'
         description = ('Casts a batch of JSON records (JSON Lines, a JSON array, or ConsumeKafka wrapper records) to '
-                       'the target table\'s column types; good records leave as one batch on success, each record '
-                       'that does not fit leaves alone on failure with its reason.')
+                       'the target table\'s column types and writes every record read to success, one JSON line '
+                       'each: a record that fits carries its value, one that does not carries its reason and raw '
+                       'bytes. failure is for the whole batch only (ClickHouse unreachable, table missing).')
         tags = ['spotlight', 'clickhouse', 'json', 'cast', 'schema', 'kafka']
         dependencies = ['spotlight-nifi==0.1.0', 'orjson>=3.9', 'clickhouse-connect>=0.8', 'genson>=1.3',
                         'jsonschema>=4.20']

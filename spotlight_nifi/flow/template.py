@@ -1,19 +1,28 @@
 """The standard Spotlight flow: Kafka topics → ClickHouse tables, every failure → the failure DB.
 
 `ingest_flow` builds one flow with shared services at its top (Kafka connection, JSON reader and
-writer, the failure-DB pool, and a ClickHouse JDBC pool when a topic uses the JDBC sink) and one
-process group per topic from `kafka_to_clickhouse`. Inside a topic's group:
+writer, the failure-DB pool) and one process group per topic from `kafka_to_clickhouse`:
 
-    ConsumeKafka ──success──▶ CastToClickHouse ──success──▶ sink (native insert or PutDatabaseRecord)
-        │ parse failure             │ failure                     │ failure (after retries)
-        └────────────────▶ AnnotateFailure ◀──────────────────────┘
-                                    │ success
-                                    ▼
-                     PutDatabaseRecord into the failure DB ──failure/retry──▶ itself (held, penalized)
+    ConsumeKafka ──success──▶ CastToClickHouse ──success──▶ InsertClickHouse ──success──▶ (stored)
+        │ parse failure          │ failure  │ success (copy)        │ failure (after retries)
+        └──────────────────────▶ AnnotateFailure ◀────────────────────┘
+                                       │ success
+                                       ▼
+              PutDatabaseRecord into `failure_inbox` ──failure/retry──▶ itself (held, penalized)
 
-No relationship that could carry data is auto-terminated: only the sinks' `success` (the data is
-stored) and the transforms' `original` (every record left on success or failure) are. Transient
-sink errors are retried with back-off before they count as failures.
+CastToClickHouse writes every record it reads into its one `success` FlowFile (NiFi routes a
+FlowFile on `failure` with its original content, so good and bad records travel together, see
+`spotlight_nifi.ingest.envelope`): InsertClickHouse inserts the lines that fit, and a copy goes
+to AnnotateFailure, which turns each line that does not fit into one failure-DB row. Inserts
+carry a deduplication token per FlowFile and batch, so retries of transient ClickHouse errors
+never duplicate rows. The failure DB's `failure_inbox` table upserts each row into `failures`
+(a record failing again counts an attempt). No relationship that could carry data is
+auto-terminated: only InsertClickHouse's `success` (the rows are stored), the failure writer's
+`success`, and the transforms' `original` (every record left on another relationship) are.
+
+The sink is our native insert, not PutDatabaseRecord over JDBC: NiFi's record writer cannot
+flatten nested JSON into the one-column-per-leaf layout `spotlight-nifi infer` creates, and a
+JDBC retry after a partial insert would duplicate rows.
 Every setting is a parameter of the `spotlight` context, filled from `.env` at deploy time;
 passwords are sensitive parameters and never have a value in the flow JSON.
 """
@@ -27,9 +36,8 @@ from typing import Literal
 from spotlight_nifi.flow import components as c
 from spotlight_nifi.flow.model import ControllerService, Flow, Label, Parameter, ParameterContext, ProcessGroup
 
-Sink = Literal["native", "jdbc"]
 CONTEXT_NAME = "spotlight"
-FAILURES_TABLE = "failures"
+FAILURE_INBOX = "failure_inbox"
 
 
 def spotlight_parameters(name: str = CONTEXT_NAME) -> ParameterContext:
@@ -42,9 +50,6 @@ def spotlight_parameters(name: str = CONTEXT_NAME) -> ParameterContext:
         Parameter("clickhouse.url", "http://127.0.0.1:8123/default", env="CLICKHOUSE_URL"),
         Parameter("clickhouse.user", "default", env="CLICKHOUSE_USER"),
         Parameter("clickhouse.password", sensitive=True, env="CLICKHOUSE_PASSWORD"),
-        Parameter("clickhouse.jdbc.url", "jdbc:clickhouse://127.0.0.1:8123/default", env="CLICKHOUSE_JDBC_URL"),
-        Parameter("clickhouse.jdbc.driver", "/opt/nifi/drivers/clickhouse-jdbc-all.jar",
-                  env="CLICKHOUSE_JDBC_DRIVER"),
         Parameter("failure_db.jdbc.url", "jdbc:postgresql://127.0.0.1:5432/spotlight", env="FAILURE_DB_JDBC_URL"),
         Parameter("failure_db.user", "spotlight", env="FAILURE_DB_USER"),
         Parameter("failure_db.password", sensitive=True, env="FAILURE_DB_PASSWORD"),
@@ -58,7 +63,6 @@ class Topic:
 
     topic: str
     table: str
-    sink: Sink = "native"
     batch_size: int = 10000
     schema_mode: Literal["create", "evolve", "reject"] = "reject"
     name: str = ""
@@ -72,7 +76,6 @@ class SharedServices:
     reader: ControllerService
     writer: ControllerService
     failure_db: ControllerService
-    clickhouse_jdbc: ControllerService | None
 
 
 def kafka_to_clickhouse(spec: Topic, services: SharedServices, flow_name: str,
@@ -83,7 +86,7 @@ def kafka_to_clickhouse(spec: Topic, services: SharedServices, flow_name: str,
     `parameters` itself.
     """
     group = ProcessGroup(spec.name or f"{spec.topic} → {spec.table}", parameter_context=parameters,
-                         comments=f"Kafka topic {spec.topic} → ClickHouse table {spec.table} ({spec.sink} sink).")
+                         comments=f"Kafka topic {spec.topic} → ClickHouse table {spec.table}.")
     group.add(Label("About", text=f"Kafka `{spec.topic}` → ClickHouse `{spec.table}`; "
                                   "failures → failure DB (spotlight-nifi failures list)"))
     consume = group.add(c.consume_kafka(
@@ -92,37 +95,24 @@ def kafka_to_clickhouse(spec: Topic, services: SharedServices, flow_name: str,
     cast = group.add(c.cast_to_clickhouse(
         "Cast to column types", url="#{clickhouse.url}", table=spec.table, user="#{clickhouse.user}",
         password="#{clickhouse.password}", schema_mode=spec.schema_mode, auto_terminate=("original",)))
-    sink = group.add(_sink(spec, services))
+    sink = group.add(c.insert_clickhouse(
+        f"Insert into {spec.table}", url="#{clickhouse.url}", table=spec.table, user="#{clickhouse.user}",
+        password="#{clickhouse.password}", batch_size=spec.batch_size,
+        auto_terminate=("original", "success"), retried_relationships=("failure",), retry_count=5))
     annotate = group.add(c.annotate_failure("Annotate failure", flow_name=flow_name, auto_terminate=("original",)))
     store = group.add(c.put_database_record(
-        "Write to failure DB", reader=services.reader, pool=services.failure_db, table=FAILURES_TABLE,
+        "Write to failure DB", reader=services.reader, pool=services.failure_db, table=FAILURE_INBOX,
         database_type="PostgreSQL", statement_type="INSERT", role="failure", auto_terminate=("success",),
-        penalty_duration="1 min"))
+        properties={"Unmatched Column Behavior": "Ignore Unmatched Columns"}, penalty_duration="1 min"))
     group.connect(consume, cast, "success")
     group.connect(consume, annotate, "parse failure")
     group.connect(cast, sink, "success")
-    group.connect(cast, annotate, "failure")
+    group.connect(cast, annotate, "failure", "success")
     group.connect(sink, annotate, "failure")
-    if spec.sink == "jdbc":
-        group.connect(sink, sink, "retry", name="retry")
     group.connect(annotate, annotate, "failure", name="held for an operator")
     group.connect(annotate, store, "success")
     group.connect(store, store, "failure", "retry", name="held until the failure DB accepts it")
     return group
-
-
-def _sink(spec: Topic, services: SharedServices):
-    if spec.sink == "native":
-        return c.insert_clickhouse(
-            f"Insert into {spec.table}", url="#{clickhouse.url}", table=spec.table, user="#{clickhouse.user}",
-            password="#{clickhouse.password}", batch_size=spec.batch_size,
-            auto_terminate=("original", "success"), retried_relationships=("failure",), retry_count=5)
-    if services.clickhouse_jdbc is None:
-        raise ValueError("a JDBC sink needs the ClickHouse JDBC pool")
-    return c.put_database_record(
-        f"Insert into {spec.table}", reader=services.reader, pool=services.clickhouse_jdbc, table=spec.table,
-        properties={"Maximum Batch Size": str(spec.batch_size)}, auto_terminate=("success",),
-        retried_relationships=("retry",), retry_count=5)
 
 
 def ingest_flow(name: str, topics: Sequence[Topic], *, description: str = "") -> Flow:
@@ -140,11 +130,6 @@ def ingest_flow(name: str, topics: Sequence[Topic], *, description: str = "") ->
         failure_db=flow.add(c.dbcp_pool("Failure DB", url="#{failure_db.jdbc.url}", driver_class="org.postgresql.Driver",
                                         driver_locations="#{failure_db.jdbc.driver}", user="#{failure_db.user}",
                                         password="#{failure_db.password}")),
-        clickhouse_jdbc=flow.add(c.dbcp_pool("ClickHouse JDBC", url="#{clickhouse.jdbc.url}",
-                                             driver_class="com.clickhouse.jdbc.ClickHouseDriver",
-                                             driver_locations="#{clickhouse.jdbc.driver}", user="#{clickhouse.user}",
-                                             password="#{clickhouse.password}"))
-        if any(t.sink == "jdbc" for t in topics) else None,
     )
     for spec in topics:
         flow.add(kafka_to_clickhouse(spec, services, name, parameters))

@@ -16,7 +16,7 @@ from spotlight_nifi.flow.template import Topic, ingest_flow
 
 
 def sample_flow(name: str = "Orders") -> Flow:
-    return ingest_flow(name, [Topic("orders", table="orders"), Topic("refunds", table="refunds", sink="jdbc")])
+    return ingest_flow(name, [Topic("orders", table="orders"), Topic("refunds", table="refunds")])
 
 
 def all_components(group: dict) -> list[dict]:
@@ -43,7 +43,7 @@ def test_identifiers_are_uuids_unique_and_depend_only_on_paths() -> None:
 
 def test_adding_a_topic_keeps_every_existing_identifier() -> None:
     before = {i["identifier"] for i in all_components(compile_flow(sample_flow())["flowContents"])}
-    bigger = ingest_flow("Orders", [Topic("orders", table="orders"), Topic("refunds", table="refunds", sink="jdbc"),
+    bigger = ingest_flow("Orders", [Topic("orders", table="orders"), Topic("refunds", table="refunds"),
                                     Topic("carts", table="carts")])
     after = {i["identifier"] for i in all_components(compile_flow(bigger)["flowContents"])}
     assert before <= after and len(after) > len(before)
@@ -154,3 +154,19 @@ def test_parameter_contexts_are_collected_once_by_name() -> None:
     snapshot = compile_flow(flow)
     assert list(snapshot["parameterContexts"]) == ["shared"]
     assert snapshot["flowContents"]["processGroups"][0]["parameterContextName"] == "shared"
+
+
+def test_cast_success_reaches_both_the_sink_and_the_failure_path() -> None:
+    """CastToClickHouse writes good and bad records into one success FlowFile, so that relationship must
+    reach InsertClickHouse and AnnotateFailure, and annotations must reach the failure inbox."""
+    group = compile_flow(sample_flow())["flowContents"]["processGroups"][0]
+    names = {p["identifier"]: p["name"] for p in group["processors"]}
+    routes = {(names[x["source"]["id"]], names[x["destination"]["id"]]): sorted(x["selectedRelationships"])
+              for x in group["connections"]}
+    assert routes[("Cast to column types", "Insert into orders")] == ["success"]
+    assert routes[("Cast to column types", "Annotate failure")] == ["failure", "success"]
+    assert routes[("Consume orders", "Annotate failure")] == ["parse failure"]
+    assert routes[("Insert into orders", "Annotate failure")] == ["failure"]
+    assert routes[("Annotate failure", "Write to failure DB")] == ["success"]
+    writer = next(p for p in group["processors"] if p["name"] == "Write to failure DB")
+    assert writer["properties"]["Table Name"] == "failure_inbox"
