@@ -10,7 +10,7 @@ from rich.console import Console
 
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import FlowLoadError
-from spotlight_nifi.flow.build import build, check
+from spotlight_nifi.flow.build import BuildResult, build, check
 from spotlight_nifi.flow.diff import diff_flows
 from spotlight_nifi.flow.target import target_manifest
 
@@ -21,10 +21,13 @@ STRICT = typer.Option(False, "--strict", help="Fail when a component's bundle is
 ENV_FILE = typer.Option(Path(".env"), "--env-file", help="The .env file to read settings from.")
 
 
-def _report_unchecked(console: Console, unchecked: dict[str, list[str]]) -> None:
-    for bundle, paths in sorted(unchecked.items()):
+def _report(console: Console, verb: str, result: BuildResult, source: str) -> None:
+    for bundle, paths in sorted(result.unchecked.items()):
         console.print(f"[yellow]not checked:[/yellow] {len(paths)} component(s) of bundle `{bundle}`, which the "
                       "runtime manifest does not hold (--strict makes this an error)")
+    unchecked = sum(len(paths) for paths in result.unchecked.values())
+    console.print(f"{len(result.flows)} flow(s) {verb}; structure checked, components checked against {source}"
+                  + (f" except {unchecked} not checked" if unchecked else ""))
 
 
 def register(app: typer.Typer) -> None:
@@ -39,10 +42,9 @@ def register(app: typer.Typer) -> None:
         console = Console(highlight=False, soft_wrap=True)
         target = target_manifest(Settings.load(env_file), manifest)
         result = build(flows_dir, out, target, flows or (), strict=strict)
-        _report_unchecked(console, result.unchecked)
         for path in result.written:
             console.print(f"wrote {path}")
-        console.print(f"{len(result.written)} flow(s) built, validated against {target.source}")
+        _report(console, "built", result, target.source)
 
     @app.command("validate")
     def validate_command(flows: list[str] = typer.Argument(None, help="Flow names or module names; all when none."),
@@ -52,8 +54,7 @@ def register(app: typer.Typer) -> None:
         console = Console(highlight=False, soft_wrap=True)
         target = target_manifest(Settings.load(env_file), manifest)
         result = check(flows_dir, target, flows or (), strict=strict)
-        _report_unchecked(console, result.unchecked)
-        console.print(f"{len(result.flows)} flow(s) valid against {target.source}")
+        _report(console, "valid", result, target.source)
 
     @app.command("diff")
     def diff_command(old: Path = typer.Argument(..., help="Older flow definition JSON."),
