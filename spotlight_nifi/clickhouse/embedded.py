@@ -17,6 +17,7 @@ from uuid import UUID
 import orjson
 from chdb import session
 
+from spotlight_nifi.clickhouse.interface import insert_token
 from spotlight_nifi.errors import ClickHouseError
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.names import literal, quote
@@ -83,12 +84,17 @@ class Embedded:
         data = self._run(sql, "JSONCompact").bytes()
         return [tuple(row) for row in parse_json(data)["data"]] if data else []
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               token: str | None = None) -> None:
+        """One INSERT per `_BATCH` rows, each with its own token derived from `token` (a retry
+        re-sends the same chunks, so each is recognised)."""
         names = list(columns)
-        header = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in names)}) {_INSERT_SETTINGS} FORMAT JSONEachRow\n"
-        for start in range(0, len(rows), _BATCH):
+        into = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in names)}) {_INSERT_SETTINGS}"
+        base = insert_token(token)
+        for number, start in enumerate(range(0, len(rows), _BATCH)):
             body = b"\n".join(_line(names, row) for row in rows[start:start + _BATCH])
-            self._run(header + body.decode())
+            chunk = literal(f"{base}/{number}")
+            self._run(f"{into}, insert_deduplication_token = {chunk} FORMAT JSONEachRow\n" + body.decode())
 
     def columns(self, table: str) -> list[tuple[str, str, str]] | None:
         rows = self.query("SELECT name, type, comment FROM system.columns WHERE database = currentDatabase() "

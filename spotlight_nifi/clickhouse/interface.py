@@ -9,6 +9,7 @@ process, or point another tool at it only when no command is running.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +27,10 @@ class ClickHouse(Protocol):
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None: ...
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               token: str | None = None) -> None:
+        """Insert `rows`; an insert whose `token` the table has already seen is skipped (see `insert_token`)."""
+        ...
 
     def columns(self, table: str) -> list[tuple[str, str, str]] | None:
         """(name, type, comment) per column, None when the table does not exist."""
@@ -35,6 +39,17 @@ class ClickHouse(Protocol):
     def exists(self, table: str) -> bool: ...
 
     def close(self) -> None: ...
+
+
+def insert_token(token: str | None) -> str:
+    """The `insert_deduplication_token` to send: `token`, else a fresh one.
+
+    A table with a deduplication window (`non_replicated_deduplication_window`, set on the tables
+    `spotlight-nifi` creates) skips an insert whose token is in the window, which makes retries
+    idempotent; a table without one inserts anyway. Without a token ClickHouse compares content,
+    so a second, identical batch that is no retry would be dropped: a fresh token prevents that.
+    """
+    return token or uuid.uuid4().hex
 
 
 def chdb_path(url: str) -> Path:

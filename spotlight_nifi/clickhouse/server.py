@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from spotlight_nifi.clickhouse.interface import insert_token
 from spotlight_nifi.errors import ClickHouseError, ConfigError
 from spotlight_nifi.infer.names import literal, quote
 
@@ -63,9 +64,12 @@ class Server:
         except Exception as error:
             raise ClickHouseError(f"ClickHouse refused `{sql.strip().splitlines()[0][:200]}`: {error}") from None
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               token: str | None = None) -> None:
+        """One insert; the server splits it into blocks and keeps the token per block."""
         try:
-            self._client.insert(table, [list(r) for r in rows], column_names=list(columns))
+            self._client.insert(table, [list(r) for r in rows], column_names=list(columns),
+                                settings={"insert_deduplication_token": insert_token(token)})
         except Exception as error:
             raise ClickHouseError(f"ClickHouse refused the insert into `{table}`: {error}") from None
 

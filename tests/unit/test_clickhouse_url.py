@@ -1,14 +1,16 @@
 """URL parsing for the backends. The server backend itself cannot be exercised here: there is no
-ClickHouse server on this machine (the embedded engine is tested in tests/integration)."""
+ClickHouse server on this machine (the embedded engine is tested in tests/integration); only what
+it hands clickhouse-connect is checked."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from spotlight_nifi.clickhouse.interface import chdb_path
-from spotlight_nifi.clickhouse.server import ServerAddress
+from spotlight_nifi.clickhouse.server import Server, ServerAddress
 from spotlight_nifi.errors import ConfigError
 
 
@@ -35,3 +37,23 @@ def test_chdb_paths(url: str, expected: Path) -> None:
 def test_chdb_url_needs_a_path() -> None:
     with pytest.raises(ConfigError, match=r"`chdb://` has no data directory"):
         chdb_path("chdb://")
+
+
+class RecordingClient:
+    """clickhouse-connect's client as `Server.insert` uses it: records each insert's settings."""
+
+    def __init__(self) -> None:
+        self.settings: list[dict[str, Any]] = []
+
+    def insert(self, table: str, data: list[list[Any]], *, column_names: list[str], settings: dict[str, Any]) -> None:
+        self.settings.append(settings)
+
+
+def test_server_insert_sends_the_deduplication_token() -> None:
+    server = Server.__new__(Server)
+    server._client = client = RecordingClient()
+    server.insert("t", ["a"], [(1,)], "spotlight:ff:t:0-1")
+    server.insert("t", ["a"], [(1,)])
+    server.insert("t", ["a"], [(1,)])
+    given, fresh, other = (s["insert_deduplication_token"] for s in client.settings)
+    assert given == "spotlight:ff:t:0-1" and fresh != other
