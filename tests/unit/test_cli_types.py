@@ -53,6 +53,7 @@ def test_infer_prints_create_table_and_json_schema(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert out.startswith("CREATE TABLE `events`\n(\n    `id` UInt8 COMMENT '{\"path\":[\"id\"]}',\n"
                           "    `ip` IPv4 COMMENT '{\"path\":[\"ip\"]}'\n)\nENGINE = MergeTree\nORDER BY (`id`)\n"
+                          "SETTINGS non_replicated_deduplication_window = 10000\n"
                           "COMMENT '{\"$schema\":\"http://json-schema.org/schema#\",\"type\":\"object\",\"properties\":"
                           "{\"id\":{\"type\":\"integer\"},\"ip\":{\"type\":\"string\"}},\"required\":[\"id\",\"ip\"]}';\n")
     assert '"$schema": "http://json-schema.org/schema#"' in out
@@ -98,4 +99,4 @@ def test_storage_policy_applies_to_server_targets_only(monkeypatch: pytest.Monke
     assert run(["infer", "s.jsonl", "--table", "events"]) == 0
     assert "storage_policy" not in capsys.readouterr().out
     assert run(["infer", "s.jsonl", "--table", "events", "--clickhouse", "http://localhost:8123"]) == 0
-    assert "ORDER BY tuple()\nSETTINGS storage_policy = 's3'\nCOMMENT '" in capsys.readouterr().out
+    assert "ORDER BY tuple()\nSETTINGS non_replicated_deduplication_window = 10000, storage_policy = 's3'\nCOMMENT '" in capsys.readouterr().out
