@@ -2,6 +2,7 @@
 
 Lines that did not fit are skipped here: AnnotateFailure records them from its own copy. On
 `failure` (after the flow's retries) AnnotateFailure records every fitting line with the reason.
+Each batch's insert carries a token from the FlowFile's `uuid`, so a retry never duplicates rows.
 """
 
 from typing import Any
@@ -39,7 +40,8 @@ class InsertClickHouse(FlowFileTransform):
         try:
             db = self.connections.get(clickhouse_url(required(props, 'ClickHouse URL'), props['ClickHouse User'],
                                                      props['ClickHouse Password']))
-            outcome = insert_flowfile(db, flowfile.getContentsAsBytes(), table=required(props, 'Table'),
+            outcome = insert_flowfile(db, flowfile.getContentsAsBytes(), nifi.attributes(flowfile),
+                                      table=required(props, 'Table'),
                                       batch_size=positive_int('Batch Size', props['Batch Size']))
         except Exception as error:
             outcome = failed(INSERT.type, f'{type(error).__name__}: {error}')

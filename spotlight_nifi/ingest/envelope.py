@@ -33,6 +33,8 @@ TABLE = "spotlight.table"
 FAILURE_REASON = "spotlight.failure.reason"
 FAILURE_PROCESSOR = "spotlight.failure.processor"
 MIME_TYPE = "application/x-ndjson"
+FLOWFILE_UUID = "uuid"
+"""NiFi's own FlowFile id: a retried FlowFile keeps it, so it names the FlowFile's inserts."""
 
 
 @dataclass(frozen=True)

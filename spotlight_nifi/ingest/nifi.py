@@ -13,7 +13,7 @@ from spotlight_nifi.ingest.steps import Outcome
 from spotlight_nifi.processor_specs import ProcessorProperty, PythonProcessorSpec
 
 ATTRIBUTES_READ = ("kafka.topic", "kafka.partition", "kafka.offset", envelope.CONTENT, envelope.FAILED,
-                   envelope.FAILURE_REASON, envelope.FAILURE_PROCESSOR)
+                   envelope.FAILURE_REASON, envelope.FAILURE_PROCESSOR, envelope.FLOWFILE_UUID)
 
 
 def _descriptor(prop: ProcessorProperty) -> Any:

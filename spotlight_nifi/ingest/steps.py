@@ -127,8 +127,29 @@ def cast_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str],
     return Outcome("success", envelope.encode(batch), {**envelope.counts(batch), envelope.TABLE: table})
 
 
-def insert_flowfile(db: ClickHouse, content: bytes, *, table: str, batch_size: int = 10000) -> Outcome:
-    """InsertClickHouse: insert the envelope lines that fit, re-cast against the table as it is now."""
+def batch_token(attributes: Mapping[str, str], table: str, start: int, stop: int) -> str | None:
+    """The deduplication token of envelope lines `start:stop` of this FlowFile into `table`.
+
+    NiFi retries a FlowFile with its `uuid` and content unchanged, so a retry after batches 1-2 went
+    in sends them with the same tokens and ClickHouse skips them; another FlowFile with the same
+    rows has another uuid and is inserted. The token names the line range, not the batch number,
+    so a Batch Size changed between retries gives new tokens (rows again, never rows lost).
+    None without a uuid (no identity to recognise a retry by).
+    """
+    flowfile = attributes.get(envelope.FLOWFILE_UUID)
+    return f"spotlight:{flowfile}:{table}:{start}-{stop}" if flowfile else None
+
+
+def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str] | None = None, *, table: str,
+                    batch_size: int = 10000) -> Outcome:
+    """InsertClickHouse: insert the envelope lines that fit, re-cast against the table as it is now.
+
+    Each batch carries `batch_token`, so retrying the FlowFile never inserts a batch twice in a
+    table with a deduplication window (every table `spotlight-nifi` creates). A table created
+    otherwise, without `non_replicated_deduplication_window`, ignores the token: inserts succeed
+    and a retry duplicates the batches that went in before the failure; to fix, run
+    `ALTER TABLE ... MODIFY SETTING non_replicated_deduplication_window = 10000`.
+    """
     try:
         values = envelope.values(envelope.decode(content))
     except ValueError as error:
@@ -141,7 +162,8 @@ def insert_flowfile(db: ClickHouse, content: bytes, *, table: str, batch_size: i
         rows = [caster.cast(value) for value in values]
         names = [c.name for c in columns]
         for start in range(0, len(rows), batch_size):
-            db.insert(table, names, rows[start:start + batch_size])
+            stop = min(start + batch_size, len(rows))
+            db.insert(table, names, rows[start:stop], batch_token(attributes or {}, table, start, stop))
     except RecordCastError as error:
         return failed(INSERT.type, f"table `{table}` changed since the cast: {error.reason}")
     except ValueError as error:

@@ -264,12 +264,13 @@ def test_kafka_batch_lands_in_clickhouse_or_the_failure_db_exactly_once(
     insert = configured(processors[INSERT.type], INSERT, {**settings, "Batch Size": "50"})
     annotate = configured(processors[ANNOTATE.type], ANNOTATE, {"Flow Name": "orders"})
 
-    relationship, cast_out = run(cast, FlowFile(content, {"target.table": "orders"}))
+    relationship, cast_out = run(cast, FlowFile(content, {"target.table": "orders", "uuid": "3f0b6c1e-flowfile"}))
     assert relationship == "success"
     assert (cast_out.attributes[envelope.READ], cast_out.attributes[envelope.GOOD],
             cast_out.attributes[envelope.FAILED]) == ("201", "180", "21")
 
     assert run(insert, cast_out)[0] == "success"
+    assert run(insert, cast_out)[0] == "success", "NiFi may run a FlowFile again: the same uuid inserts nothing twice"
     relationship, failures = run(annotate, cast_out)
     assert relationship == "success"
     rows = [orjson.loads(line) for line in failures.content.splitlines()]
