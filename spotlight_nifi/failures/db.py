@@ -51,3 +51,8 @@ def transaction(db: Db) -> Iterator[psycopg.Connection]:
             f"the failure DB has no table {error.diag.message_primary or ''}: "
             "run `spotlight-nifi failures migrate` first"
         ) from None
+    except psycopg.errors.UndefinedFunction as error:
+        raise FailureDBError(
+            f"the failure DB is not up to date ({error.diag.message_primary or 'a function is missing'}): "
+            "run `spotlight-nifi failures migrate` first"
+        ) from None

@@ -3,7 +3,7 @@
 Each record goes to its original topic (or `to_topic`) with its original key and a
 `spotlight-failure-id` header, so a copy that fails again can be traced to its row. Only the
 records Kafka acknowledged are marked `replayed`; the others keep their status and are named
-in the error.
+in the error. A record that did not come from Kafka has no original topic: it needs `to_topic`.
 """
 
 from __future__ import annotations
@@ -48,11 +48,17 @@ def replay(db: Db, record_ids: Sequence[int], producer: Producer, to_topic: str 
         missing = sorted(set(wanted) - {row.id for row in rows})
         if missing:
             raise FailureRecordError(missing[0], f"no such record (missing ids: {', '.join(map(str, missing))})")
+        targets = []
         for row in rows:
             if row.status not in REPLAYABLE:
                 raise FailureRecordError(row.id, f"is `{row.status}`: only new or replayed records are replayed")
-        for row in rows:
-            producer.produce(to_topic or row.topic, value=row.payload, key=row.key,
+            topic = to_topic or row.topic
+            if topic is None:
+                raise FailureRecordError(row.id, "has no Kafka topic (it did not come from Kafka): "
+                                                 "name the topic to replay it to (`--to-topic`)")
+            targets.append((row, topic))
+        for row, topic in targets:
+            producer.produce(topic, value=row.payload, key=row.key,
                              headers=[(HEADER, str(row.id).encode())], on_delivery=partial(deliveries.report, row.id))
         producer.flush(timeout)
         conn.execute("UPDATE failures SET status = 'replayed' WHERE id = ANY(%s)", (deliveries.acknowledged,))

@@ -4,6 +4,10 @@ Status rules: a record starts `new`. When the same (topic, partition, offset) fa
 row is updated in place: attempts + 1, last_seen, the latest reason, flow and processor, and the
 status goes back to `new` (it needs a look again) unless a steward chose `ignored`. `resolved`
 and `ignored` record who decided (`resolved_by`) and why (`note`).
+
+These rules live once, in the SQL function `record_failure` (migration 0002), which NiFi flows
+reach through the `failure_inbox` table's trigger and this module calls directly. A record with
+a missing coordinate (not from Kafka, or an offset unknown) is never the same record: a new row.
 """
 
 from __future__ import annotations
@@ -24,12 +28,12 @@ STATUSES: tuple[str, ...] = get_args(Status)
 
 @dataclass(frozen=True)
 class FailedRecord:
-    """A Kafka record that could not be loaded, as a flow reports it."""
+    """A record that could not be loaded, as a flow reports it; Kafka coordinates are None when unknown."""
 
     payload: bytes
-    topic: str
-    partition: int
-    offset: int
+    topic: str | None
+    partition: int | None
+    offset: int | None
     flow: str
     processor: str
     reason: str
@@ -44,9 +48,9 @@ class Failure:
     id: int
     payload: bytes
     key: bytes | None
-    topic: str
-    partition: int
-    offset: int
+    topic: str | None
+    partition: int | None
+    offset: int | None
     flow: str
     processor: str
     reason: str
@@ -57,32 +61,35 @@ class Failure:
     resolved_by: str | None
     note: str | None
 
+    @property
+    def source(self) -> str:
+        """`topic[partition]@offset` for people, `-` for what is unknown (a record not from Kafka)."""
+        if self.topic is None:
+            return "-"
+        return f"{self.topic}[{_dash(self.partition)}]@{_dash(self.offset)}"
+
+
+def _dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
 
 SELECT_COLUMNS = ('id, payload, key, topic, "partition" AS partition, "offset" AS offset, flow, processor, reason, '
             "first_seen, last_seen, attempts, status, resolved_by, note")
 
-_UPSERT = """
-INSERT INTO failures (payload, key, topic, "partition", "offset", flow, processor, reason, first_seen, last_seen)
-VALUES (%(payload)s, %(key)s, %(topic)s, %(partition)s, %(offset)s, %(flow)s, %(processor)s, %(reason)s,
-        coalesce(%(seen_at)s, now()), coalesce(%(seen_at)s, now()))
-ON CONFLICT (topic, "partition", "offset") DO UPDATE SET
-    attempts = failures.attempts + 1,
-    last_seen = greatest(failures.last_seen, excluded.last_seen),
-    reason = excluded.reason,
-    flow = excluded.flow,
-    processor = excluded.processor,
-    status = CASE WHEN failures.status = 'ignored' THEN 'ignored' ELSE 'new' END
-RETURNING id
+_RECORD = """
+SELECT record_failure(payload => %(payload)s, key => %(key)s, topic => %(topic)s, "partition" => %(partition)s,
+                      "offset" => %(offset)s, flow => %(flow)s, processor => %(processor)s, reason => %(reason)s,
+                      seen_at => %(seen_at)s)
 """
 
 
 def record_failures(db: Db, batch: Iterable[FailedRecord]) -> list[int]:
-    """Record a batch in one transaction (upsert on topic/partition/offset); the row ids, in order."""
+    """Record a batch in one transaction through SQL `record_failure`; the row ids, in order."""
     params = [vars(record) for record in batch]
     if not params:
         return []
     with transaction(db) as conn, conn.cursor() as cur:
-        cur.executemany(_UPSERT, params, returning=True)
+        cur.executemany(_RECORD, params, returning=True)
         ids = []
         while True:
             row = cur.fetchone()

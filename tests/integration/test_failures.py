@@ -42,10 +42,11 @@ def db(postgres_dsn: str) -> Iterator[str]:
 
 
 def test_migrate_applies_each_migration_once(empty_dsn: str) -> None:
-    assert failures.migrate(empty_dsn) == ["0001_failures.sql"]
+    assert failures.migrate(empty_dsn) == ["0001_failures.sql", "0002_failure_inbox.sql"]
     assert failures.migrate(empty_dsn) == []
     with psycopg.connect(empty_dsn) as conn:
-        assert conn.execute("SELECT version, name FROM schema_migrations").fetchall() == [("0001", "0001_failures.sql")]
+        assert conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall() == [
+            ("0001", "0001_failures.sql"), ("0002", "0002_failure_inbox.sql")]
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("INSERT INTO failures (payload, topic, \"partition\", \"offset\", flow, processor, reason, status)"
                          " VALUES ('', 't', 0, 0, 'f', 'p', 'r', 'lost')")
@@ -172,6 +173,14 @@ def test_replay_refuses_decided_and_unknown_records(db: str, kafka_bootstrap: st
         failures.replay(db, [record_id], producer)
     with pytest.raises(FailureRecordError, match="failure record `424242`: no such record"):
         failures.replay(db, [record_id, 424242], producer)
+
+
+def test_replay_of_a_record_not_from_kafka_needs_a_topic(db: str) -> None:
+    record_id = failures.record_failure(db, _record(topic=None, partition=None, offset=None))
+    producer = Producer({"bootstrap.servers": "127.0.0.1:1"})
+    with pytest.raises(FailureRecordError, match=f"failure record `{record_id}`: has no Kafka topic"):
+        failures.replay(db, [record_id], producer)
+    assert failures.get_failure(db, record_id).status == "new"
 
 
 def test_replay_not_acknowledged_by_kafka_keeps_the_status(db: str) -> None:
