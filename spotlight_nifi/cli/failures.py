@@ -25,10 +25,6 @@ def _dsn(dsn: str | None) -> str:
     return dsn or Settings.load().require("FAILURE_DB_DSN", hint="`spotlight-nifi dev env` prints the local stack's")
 
 
-def _where(row: failures.Failure) -> str:
-    return f"{row.topic}[{row.partition}]@{row.offset}"
-
-
 @app.command()
 def migrate(dsn: str = DsnOption) -> None:
     """Create or update the failure DB's tables (safe to run again)."""
@@ -50,7 +46,7 @@ def list_(
     table = Table("id", "status", "attempts", "source", "flow", "processor", "first seen", "reason", "payload")
     for row in rows:
         preview = failures.payload_text(row.payload)[0][:40]
-        table.add_row(str(row.id), row.status, str(row.attempts), _where(row), row.flow, row.processor,
+        table.add_row(str(row.id), row.status, str(row.attempts), row.source, row.flow, row.processor,
                       f"{row.first_seen:%Y-%m-%d %H:%M:%S}", row.reason, preview)
     console.print(table)
     console.print(f"{len(rows)} record(s)")
@@ -61,7 +57,7 @@ def show(record_id: int = typer.Argument(..., metavar="ID"), dsn: str = DsnOptio
     """Show one record with its raw payload (safe to print even when it is not UTF-8)."""
     row = failures.get_failure(_dsn(dsn), record_id)
     text, valid = failures.payload_text(row.payload)
-    fields = {"id": row.id, "status": row.status, "source": _where(row), "flow": row.flow, "processor": row.processor,
+    fields = {"id": row.id, "status": row.status, "source": row.source, "flow": row.flow, "processor": row.processor,
               "reason": row.reason, "attempts": row.attempts, "first seen": row.first_seen, "last seen": row.last_seen,
               "resolved by": row.resolved_by or "", "note": row.note or ""}
     for name, value in fields.items():

@@ -77,3 +77,13 @@ def test_replay(capsys: pytest.CaptureFixture[str], dsn: str, kafka_bootstrap: s
     code, out, err = run(capsys, "failures", "replay", str(record_id), "--to-topic", target)
     assert (code, out, err) == (0, f"record {record_id}: replayed to {target}\n", "")
     assert failures.get_failure(dsn, record_id).status == "replayed"
+
+
+def test_list_and_show_a_record_not_from_kafka(capsys: pytest.CaptureFixture[str], dsn: str) -> None:
+    record_id = failures.record_failure(dsn, FailedRecord(b"line 3 of a file", None, None, None, "files_to_clickhouse",
+                                                          "CastToClickHouse", "`id`: not an Int32"))
+    code, out, _ = run(capsys, "failures", "list", "--flow", "files_to_clickhouse")
+    assert code == 0 and f"│ {record_id} " in out and "│ - " in out
+
+    code, out, _ = run(capsys, "failures", "show", str(record_id))
+    assert code == 0 and "      source: -\n" in out
