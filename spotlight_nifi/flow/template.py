@@ -103,7 +103,8 @@ def kafka_to_clickhouse(spec: Topic, services: SharedServices, flow_name: str,
     store = group.add(c.put_database_record(
         "Write to failure DB", reader=services.reader, pool=services.failure_db, table=FAILURE_INBOX,
         database_type="PostgreSQL", statement_type="INSERT", role="failure", auto_terminate=("success",),
-        properties={"Unmatched Column Behavior": "Ignore Unmatched Columns"}, penalty_duration="1 min"))
+        properties={"Unmatched Column Behavior": "Ignore Unmatched Columns", "Quote Column Identifiers": "true"},
+        penalty_duration="1 min"))
     group.connect(consume, cast, "success")
     group.connect(consume, annotate, "parse failure")
     group.connect(cast, sink, "success")

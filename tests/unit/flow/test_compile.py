@@ -170,3 +170,4 @@ def test_cast_success_reaches_both_the_sink_and_the_failure_path() -> None:
     assert routes[("Annotate failure", "Write to failure DB")] == ["success"]
     writer = next(p for p in group["processors"] if p["name"] == "Write to failure DB")
     assert writer["properties"]["Table Name"] == "failure_inbox"
+    assert writer["properties"]["Quote Column Identifiers"] == "true", "`offset` is reserved in PostgreSQL"
