@@ -7,14 +7,17 @@ import sys
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from spotlight_nifi.cast import compile_caster
 from spotlight_nifi.errors import RecordCastError
+from spotlight_nifi.infer import detect
 from spotlight_nifi.infer.types import Column, parse_type
 
 UTC = timezone.utc
@@ -69,6 +72,8 @@ MISFITS = [
     ("UUID", "8A7D0B2E-1C9F-4C6A-9D8B-3E2F1A0B9C7D",
      'field `c` "8A7D0B2E-1C9F-4C6A-9D8B-3E2F1A0B9C7D" is not a lowercase UUID (column `c` UUID)'),
     ("Date", "1969-12-31", 'field `c` "1969-12-31" is not an ISO date within Date (column `c` Date)'),
+    ("IPv4", "10.0.0.01", 'field `c` "10.0.0.01" is not an IPv4 address (column `c` IPv4)'),
+    ("IPv6", "2001:DB8::1", 'field `c` "2001:DB8::1" is not a canonical IPv6 address (column `c` IPv6)'),
     ("DateTime64(0, 'UTC')", "2024-01-01T00:00:00.5Z",
      'field `c` "2024-01-01T00:00:00.5Z" is not an ISO-8601 UTC time with at most 0 fractional digits '
      "(column `c` DateTime64(0, 'UTC'))"),
@@ -129,3 +134,115 @@ def test_colliding_paths_are_refused_when_compiling() -> None:
 def test_the_caster_imports_without_clickhouse_clients() -> None:
     code = "import sys, spotlight_nifi.cast; print(sorted(m for m in ('chdb', 'clickhouse_connect') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def _outcome(type_text: str, value: Any) -> str:
+    """What a one-column caster makes of `value` (repr, so time zones count too), or `rejected`."""
+    try:
+        return repr(caster(type_text).cast({"c": value})[0])
+    except RecordCastError:
+        return "rejected"
+
+
+def _expected(value: str, accepts: bool, make: Any) -> str:
+    """The outcome the detection predicates prescribe (the caster before its fast paths)."""
+    return repr(make(value)) if accepts else "rejected"
+
+
+OCTETS = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["00", "01", "099", "٣", "1 ", "", "0x1", "+1"]))
+IPV4_LIKE = st.one_of(st.lists(OCTETS, min_size=4, max_size=4).map(".".join),
+                      st.lists(OCTETS, min_size=1, max_size=5).map(".".join), st.text(max_size=16))
+
+
+@given(IPV4_LIKE)
+def test_ipv4_accepts_exactly_what_detection_accepts(text: str) -> None:
+    assert _outcome("IPv4", text) == _expected(text, detect.ipv4(text) is not None, IPv4Address)
+
+
+IPV6_LIKE = st.one_of(st.ip_addresses(v=6).map(str), st.ip_addresses(v=6).map(lambda a: a.exploded),
+                      st.ip_addresses(v=6).map(lambda a: str(a).upper()),
+                      st.text(alphabet="0123456789abcdefABCDEF:.", max_size=40))
+
+
+@given(IPV6_LIKE)
+def test_ipv6_accepts_exactly_what_detection_accepts(text: str) -> None:
+    assert _outcome("IPv6", text) == _expected(text, detect.ipv6(text) is not None, IPv6Address)
+
+
+def _two(n: int) -> str:
+    return f"{n:02d}"
+
+
+DATES = st.tuples(st.integers(1800, 2400).map(str), st.integers(0, 13).map(_two), st.integers(0, 32).map(_two))
+TIMES = st.tuples(st.integers(0, 25).map(_two), st.integers(0, 61).map(_two), st.integers(0, 61).map(_two))
+FRACTIONS = st.one_of(st.just(""), st.text(alphabet="0123456789", max_size=8).map(lambda d: "." + d))
+SUFFIXES = st.sampled_from(["", "Z", "+00:00", "-00:00", "+01:00", "z", " "])
+DATETIMES = st.builds(lambda d, sep, t, f, z: "-".join(d) + sep + ":".join(t) + f + z,
+                      DATES, st.sampled_from(["T", " ", "t", "_"]), TIMES, FRACTIONS, SUFFIXES)
+
+
+@pytest.mark.parametrize("precision", [0, 3, 4, 6])
+@given(st.one_of(DATETIMES, st.text(max_size=32)))
+def test_datetime_accepts_exactly_what_detection_accepts(precision: int, text: str) -> None:
+    found = detect.iso_datetime(text)
+    accepts = found is not None and found.args[0] <= precision  # type: ignore[operator]
+    assert _outcome(f"DateTime64({precision}, 'UTC')", text) == _expected(text, accepts, detect.parse_datetime)
+
+
+@pytest.mark.parametrize("type_text", ["Date", "Date32"])
+@given(st.one_of(DATES.map("-".join), st.text(max_size=12)))
+def test_date_accepts_exactly_what_detection_accepts(type_text: str, text: str) -> None:
+    found = detect.iso_date(text)
+    accepts = found is not None and (type_text == "Date32" or found.name == "Date")
+    assert _outcome(type_text, text) == _expected(text, accepts, date.fromisoformat)
+
+
+WALKED = compile_caster([
+    Column("id", parse_type("UInt8"), ("id",)),
+    Column("a__b", parse_type("Nullable(String)"), ("a", "b")),
+    Column("a__c", parse_type("Array(UInt16)"), ("a", "c")),
+    Column("a__d__e", parse_type("IPv4"), ("a", "d", "e")),
+    Column("at", parse_type("Nullable(DateTime64(3, 'UTC'))"), ("at",)),
+    Column("j", parse_type("String"), ("j",), True),
+])
+LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.floats(allow_nan=False),
+                   st.sampled_from(["x", "10.0.0.1", "2024-01-01T00:00:00.5Z", "2024-01-01T00:00:00.5555Z"]),
+                   st.lists(st.integers(-1, 70000), max_size=3))
+KEYS = st.sampled_from(["id", "a", "b", "c", "d", "e", "at", "j", "z"])
+
+FITTING = st.fixed_dictionaries(
+    {"id": st.integers(0, 255), "j": LEAVES,
+     "a": st.fixed_dictionaries({"c": st.lists(st.integers(0, 65535), max_size=3),
+                                 "d": st.fixed_dictionaries({"e": st.just("10.0.0.1")})},
+                                optional={"b": st.one_of(st.none(), st.text(max_size=3))})},
+    optional={"at": st.sampled_from(["2024-01-01T00:00:00.5Z", "2024-01-01 00:00:00"])})
+
+
+@st.composite
+def near_fits(draw: st.DrawFn) -> dict[str, Any]:
+    """A record that fits `WALKED`, or one change away: a field added, dropped or set to anything."""
+    record = draw(FITTING)
+    node = draw(st.sampled_from([record, record["a"], record["a"]["d"]]))
+    change = draw(st.sampled_from(["none", "set", "drop"]))
+    if change == "set":
+        node[draw(KEYS)] = draw(LEAVES)
+    elif change == "drop":
+        del node[draw(st.sampled_from(sorted(node)))]
+    return record
+
+
+RECORDS = st.one_of(near_fits(), st.recursive(LEAVES, lambda inner: st.dictionaries(KEYS, inner, max_size=6), max_leaves=12))
+
+
+@settings(max_examples=300)
+@given(RECORDS)
+@example({"id": 1, "j": 1, "a": None, "at": None})
+@example({"id": 1, "j": 1, "a": {"c": [], "d": None, "b": None}, "at": None})
+def test_the_fast_walk_agrees_with_the_reasoned_walk(record: Any) -> None:
+    def outcome(cast: Any) -> Any:
+        try:
+            return cast(record)
+        except RecordCastError as error:
+            return error.reason
+
+    assert outcome(WALKED.cast) == outcome(WALKED._reasoned)
