@@ -78,7 +78,7 @@ def _line(item: Item, fits: bool) -> bytes:
 def encode(batch: CastBatch) -> bytes:
     """JSON Lines: the records that fit, then the misfits."""
     lines = [_line(item, True) for item in batch.good] + [_line(item, False) for item in batch.failed]
-    return b"".join(line + b"\n" for line in lines)
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def decode(data: bytes) -> list[Envelope]:

@@ -21,7 +21,7 @@ from spotlight_nifi.infer import infer_columns, infer_table
 from spotlight_nifi.infer.evolve import plan
 from spotlight_nifi.infer.types import Column
 from spotlight_nifi.ingest import envelope, failure_record
-from spotlight_nifi.ingest.batch import cast_batch, read_batch, sample
+from spotlight_nifi.ingest.batch import cast_batch, gc_paused, read_batch, sample
 from spotlight_nifi.processor_specs import CAST, INSERT
 
 SchemaMode = Literal["create", "evolve", "reject"]
@@ -112,19 +112,20 @@ def _columns(db: ClickHouse, table: str, records: Sequence[dict], mode: SchemaMo
 def cast_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str], *, table: str,
                   mode: SchemaMode = "reject", sample_size: int = 1000, lenient: bool = True) -> Outcome:
     """CastToClickHouse: every record read leaves in the envelope FlowFile, fitting or with its reason."""
-    items = read_batch(content, lenient=lenient, attributes=attributes)
-    try:
-        columns = _columns(db, table, sample(items, sample_size), mode)
-        if columns is None:
-            why = "Schema Mode is `reject`" if mode == "reject" else "no record to infer its columns from"
-            return failed(CAST.type, f"table `{table}` does not exist and {why}")
-        caster = compile_caster(columns)
-    except ValueError as error:
-        return failed(CAST.type, f"table `{table}`: {error}")
-    except SpotlightError as error:
-        return failed(CAST.type, str(error))
-    batch = cast_batch(items, caster)
-    return Outcome("success", envelope.encode(batch), {**envelope.counts(batch), envelope.TABLE: table})
+    with gc_paused():
+        items = read_batch(content, lenient=lenient, attributes=attributes)
+        try:
+            columns = _columns(db, table, sample(items, sample_size), mode)
+            if columns is None:
+                why = "Schema Mode is `reject`" if mode == "reject" else "no record to infer its columns from"
+                return failed(CAST.type, f"table `{table}` does not exist and {why}")
+            caster = compile_caster(columns)
+        except ValueError as error:
+            return failed(CAST.type, f"table `{table}`: {error}")
+        except SpotlightError as error:
+            return failed(CAST.type, str(error))
+        batch = cast_batch(items, caster)
+        return Outcome("success", envelope.encode(batch), {**envelope.counts(batch), envelope.TABLE: table})
 
 
 def batch_token(attributes: Mapping[str, str], table: str, start: int, stop: int) -> str | None:
@@ -150,27 +151,28 @@ def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str
     and a retry duplicates the batches that went in before the failure; to fix, run
     `ALTER TABLE ... MODIFY SETTING non_replicated_deduplication_window = 10000`.
     """
-    try:
-        values = envelope.values(envelope.decode(content))
-    except ValueError as error:
-        return failed(INSERT.type, f"not a CastToClickHouse `success` FlowFile: {error}")
-    try:
-        columns = table_columns(db, table)
-        if columns is None:
-            raise SchemaEvolutionError(table, "*", "table does not exist")
-        caster = compile_caster(columns)
-        rows = [caster.cast(value) for value in values]
-        names = [c.name for c in columns]
-        for start in range(0, len(rows), batch_size):
-            stop = min(start + batch_size, len(rows))
-            db.insert(table, names, rows[start:stop], batch_token(attributes or {}, table, start, stop))
-    except RecordCastError as error:
-        return failed(INSERT.type, f"table `{table}` changed since the cast: {error.reason}")
-    except ValueError as error:
-        return failed(INSERT.type, f"table `{table}`: {error}")
-    except SpotlightError as error:
-        return failed(INSERT.type, str(error))
-    return Outcome("success", None, {envelope.INSERTED: str(len(rows)), envelope.TABLE: table})
+    with gc_paused():
+        try:
+            values = envelope.values(envelope.decode(content))
+        except ValueError as error:
+            return failed(INSERT.type, f"not a CastToClickHouse `success` FlowFile: {error}")
+        try:
+            columns = table_columns(db, table)
+            if columns is None:
+                raise SchemaEvolutionError(table, "*", "table does not exist")
+            caster = compile_caster(columns)
+            rows = [caster.cast(value) for value in values]
+            names = [c.name for c in columns]
+            for start in range(0, len(rows), batch_size):
+                stop = min(start + batch_size, len(rows))
+                db.insert(table, names, rows[start:stop], batch_token(attributes or {}, table, start, stop))
+        except RecordCastError as error:
+            return failed(INSERT.type, f"table `{table}` changed since the cast: {error.reason}")
+        except ValueError as error:
+            return failed(INSERT.type, f"table `{table}`: {error}")
+        except SpotlightError as error:
+            return failed(INSERT.type, str(error))
+        return Outcome("success", None, {envelope.INSERTED: str(len(rows)), envelope.TABLE: table})
 
 
 def annotate_flowfile(content: bytes, attributes: Mapping[str, str], *, flow: str) -> Outcome:
