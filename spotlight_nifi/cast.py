@@ -257,7 +257,8 @@ FastWalk = Callable[[dict[str, Any], list[Any]], bool]
 def _fast_walk(tree: dict[str, Any], convert: tuple[Converter, ...]) -> FastWalk:
     """The walk for records that fit: no paths, no flags; `_Unfit` at the first doubt. True when
     every field under `tree` was there (no missing column to look for)."""
-    entries = {key: node if type(node) is int else _fast_walk(node, convert) for key, node in tree.items()}
+    entries: dict[str, Any] = {key: node if type(node) is int else _fast_walk(node, convert)
+                               for key, node in tree.items()}
     size = len(entries)
 
     def walk(obj: dict[str, Any], row: list[Any]) -> bool:

@@ -1,4 +1,4 @@
-"""Read a FlowFile's records and cast them: every record read is either a row or a failure.
+"""Read a FlowFile's records and cast them: every record read either fits the table or fails.
 
 Input is JSON Lines (one record per non-blank line), or one JSON array of records. A record that
 is a ConsumeKafka wrapper (`{"key", "value", "headers", "metadata": {"topic", "partition",
@@ -11,7 +11,7 @@ repairs in `Item.repairs`; anything else unparseable (invalid UTF-8 included) is
 raw bytes kept exactly. Parsing goes through `infer.reader.parse_json`, which keeps integers beyond
 64 bits exact.
 
-The invariant the processors rely on: `len(rows) + len(failed) == len(items)`, one entry per
+The invariant the processors rely on: `len(good) + len(failed) == len(items)`, one entry per
 record read (each list in input order).
 """
 
