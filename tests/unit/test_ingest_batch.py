@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import gc
 from collections import Counter
 
 import orjson
 import pytest
 
 from spotlight_nifi.cast import compile_caster, json_text
-from spotlight_nifi.ingest.batch import Source, cast_batch, read_batch, repair
+from spotlight_nifi.ingest.batch import Source, cast_batch, gc_paused, read_batch, repair
 from spotlight_nifi.infer.types import Column, parse_type
 
 CASTER = compile_caster([
@@ -50,6 +51,8 @@ CASES = [
     ("invalid utf-8", lines(b'{"id": 1, "user": {"name": "\xff"}}', {"id": 2}), True, 2, 1, ["not valid UTF-8 (byte 28)"]),
     ("huge numbers stay exact", lines({"id": 1, "n": 2**100}, {"id": 2**64}), True, 2, 1,
      ["field `id` 18446744073709551616 is outside UInt64 [0, 18446744073709551615] (column `id` UInt64)"]),
+    ("huge numbers in a json array stay exact", b'[{"id": 1, "n": 1267650600228229401496703205376}, {"id": 18446744073709551616}]',
+     True, 2, 1, ["field `id` 18446744073709551616 is outside UInt64 [0, 18446744073709551615] (column `id` UInt64)"]),
     ("not an object", lines(5, [1], "s", None), True, 4, 0,
      ["record is an integer, not an object", "record is an array, not an object", "record is a string, not an object",
       "record is null, not an object"]),
@@ -113,3 +116,18 @@ def test_source_round_trips_through_json() -> None:
     source = Source("t", 1, 2, 3, b"\x00key")
     assert Source.from_json(orjson.loads(orjson.dumps(source.as_json()))) == source
     assert source.as_json()["key"] == base64.b64encode(b"\x00key").decode()
+
+
+def test_gc_paused_resumes_the_collector_only_if_it_paused_it() -> None:
+    with pytest.raises(ValueError):
+        with gc_paused():
+            assert not gc.isenabled()
+            raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
