@@ -17,7 +17,7 @@ from uuid import UUID
 import orjson
 from chdb import session
 
-from spotlight_nifi.clickhouse.interface import insert_token
+from spotlight_nifi.clickhouse.interface import CatalogQueries, insert_token
 from spotlight_nifi.errors import ClickHouseError
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.names import literal, quote
@@ -57,7 +57,7 @@ def _exact_integers(value: Any) -> Any:
     return value
 
 
-class Embedded:
+class Embedded(CatalogQueries):
     """chdb on one data directory; close it so another process can open the directory."""
 
     def __init__(self, path: Path) -> None:
@@ -95,14 +95,6 @@ class Embedded:
             body = b"\n".join(_line(names, row) for row in rows[start:start + _BATCH])
             chunk = literal(f"{base}/{number}")
             self._run(f"{into}, insert_deduplication_token = {chunk} FORMAT JSONEachRow\n" + body.decode())
-
-    def columns(self, table: str) -> list[tuple[str, str, str]] | None:
-        rows = self.query("SELECT name, type, comment FROM system.columns WHERE database = currentDatabase() "
-                          f"AND table = {literal(table)} ORDER BY position")
-        return [(str(a), str(b), str(c)) for a, b, c in rows] or None
-
-    def exists(self, table: str) -> bool:
-        return bool(self.query(f"EXISTS TABLE {quote(table)}")[0][0])
 
     def close(self) -> None:
         self._session.close()

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from spotlight_nifi.errors import ConfigError
+from spotlight_nifi.infer.names import literal, quote
 
 DEFAULT_URL = "chdb://.spotlight/clickhouse"
 
@@ -50,6 +51,21 @@ def insert_token(token: str | None) -> str:
     so a second, identical batch that is no retry would be dropped: a fresh token prevents that.
     """
     return token or uuid.uuid4().hex
+
+
+class CatalogQueries:
+    """What both backends answer with plain SQL, written once: a table's columns and existence."""
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def columns(self, table: str) -> list[tuple[str, str, str]] | None:
+        rows = self.query("SELECT name, type, comment FROM system.columns WHERE database = currentDatabase() "
+                          f"AND table = {literal(table)} ORDER BY position")
+        return [(str(a), str(b), str(c)) for a, b, c in rows] or None
+
+    def exists(self, table: str) -> bool:
+        return bool(self.query(f"EXISTS TABLE {quote(table)}")[0][0])
 
 
 def chdb_path(url: str) -> Path:

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from spotlight_nifi.clickhouse.interface import insert_token
+from spotlight_nifi.clickhouse.interface import CatalogQueries, insert_token
 from spotlight_nifi.errors import ClickHouseError, ConfigError
-from spotlight_nifi.infer.names import literal, quote
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class ServerAddress:
                    unquote(parts.username or "default"), unquote(parts.password or ""), database)
 
 
-class Server:
+class Server(CatalogQueries):
     """A ClickHouse server through clickhouse-connect."""
 
     def __init__(self, address: ServerAddress) -> None:
@@ -72,14 +71,6 @@ class Server:
                                 settings={"insert_deduplication_token": insert_token(token)})
         except Exception as error:
             raise ClickHouseError(f"ClickHouse refused the insert into `{table}`: {error}") from None
-
-    def columns(self, table: str) -> list[tuple[str, str, str]] | None:
-        rows = self.query("SELECT name, type, comment FROM system.columns WHERE database = currentDatabase() "
-                          f"AND table = {literal(table)} ORDER BY position")
-        return [(str(a), str(b), str(c)) for a, b, c in rows] or None
-
-    def exists(self, table: str) -> bool:
-        return bool(self.query(f"EXISTS TABLE {quote(table)}")[0][0])
 
     def close(self) -> None:
         self._client.close()

@@ -13,7 +13,6 @@ import ipaddress
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from uuid import UUID
 
 from spotlight_nifi.infer.types import CHType, t
 
