@@ -63,11 +63,6 @@ class Parameter:
                 f"sensitive parameter `{self.name}` must not carry a value: name its .env key with env=..."
             )
 
-    @property
-    def ref(self) -> str:
-        """The `#{name}` reference to use as a property value."""
-        return f"#{{{self.name}}}"
-
 
 @dataclass
 class ParameterContext:
@@ -77,16 +72,6 @@ class ParameterContext:
     parameters: list[Parameter] = field(default_factory=list)
     description: str = ""
     inherits: list[str] = field(default_factory=list)
-
-    def add(self, parameter: Parameter) -> Parameter:
-        self.parameters.append(parameter)
-        return parameter
-
-    def __getitem__(self, name: str) -> Parameter:
-        for parameter in self.parameters:
-            if parameter.name == name:
-                return parameter
-        raise KeyError(name)
 
 
 @dataclass(eq=False)

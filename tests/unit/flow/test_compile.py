@@ -171,3 +171,23 @@ def test_cast_success_reaches_both_the_sink_and_the_failure_path() -> None:
     writer = next(p for p in group["processors"] if p["name"] == "Write to failure DB")
     assert writer["properties"]["Table Name"] == "failure_inbox"
     assert writer["properties"]["Quote Column Identifiers"] == "true", "`offset` is reserved in PostgreSQL"
+
+
+def test_typed_constructors_name_their_nifi_types_bundles_and_keys() -> None:
+    """Types, NARs and keys as NiFi 2.11/2.12 sources define them (docs/nifi-component-keys.md)."""
+    flow = Flow("Typed")
+    kafka = flow.add(c.kafka_connection(bootstrap_servers="b:9092"))
+    publish = flow.add(c.publish_kafka("Publish", connection=kafka, topic="out"))
+    route = flow.add(c.route_on_attribute("Route", {"big": "${size:gt(10)}"}))
+    tag = flow.add(c.update_attribute("Tag", {"team": "data"}))
+    flow.connect(route, publish, "big")
+    flow.connect(route, tag, "unmatched")
+    processors = {p["name"]: p for p in compile_flow(flow)["flowContents"]["processors"]}
+    assert processors["Publish"]["type"] == "org.apache.nifi.kafka.processors.PublishKafka"
+    assert processors["Publish"]["bundle"]["artifact"] == "nifi-kafka-nar"
+    assert set(processors["Publish"]["properties"]) == {"Kafka Connection Service", "Topic Name"}
+    assert processors["Route"]["properties"] == {"Routing Strategy": "Route to Property name", "big": "${size:gt(10)}"}
+    assert processors["Tag"]["bundle"]["artifact"] == "nifi-update-attribute-nar"
+    service = compile_flow(flow)["flowContents"]["controllerServices"][0]
+    assert service["controllerServiceApis"][0]["type"] == "org.apache.nifi.kafka.service.api.KafkaConnectionService"
+    assert service["bundle"]["artifact"] == "nifi-kafka-3-service-nar"
