@@ -8,7 +8,7 @@ from typing import Any
 from nifiapi.flowfiletransform import FlowFileTransform
 
 from spotlight_nifi.ingest import nifi
-from spotlight_nifi.ingest.steps import (Connections, cast_flowfile, clickhouse_url, failed, positive_int, required,
+from spotlight_nifi.ingest.steps import (Connections, cast_flowfile, failed, positive_int, required,
                                          schema_mode)
 from spotlight_nifi.processor_specs import CAST
 
@@ -40,8 +40,7 @@ class CastToClickHouse(FlowFileTransform):
     def transform(self, context: Any, flowfile: Any) -> Any:
         props = nifi.property_values(CAST, context, flowfile)
         try:
-            db = self.connections.get(clickhouse_url(required(props, 'ClickHouse URL'), props['ClickHouse User'],
-                                                     props['ClickHouse Password']))
+            db = self.connections.for_properties(props)
             outcome = cast_flowfile(db, flowfile.getContentsAsBytes(), nifi.attributes(flowfile),
                                     table=required(props, 'Table'), mode=schema_mode(props['Schema Mode']),
                                     sample_size=positive_int('Sample Size', props['Sample Size']),

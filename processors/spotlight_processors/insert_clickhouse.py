@@ -10,7 +10,7 @@ from typing import Any
 from nifiapi.flowfiletransform import FlowFileTransform
 
 from spotlight_nifi.ingest import nifi
-from spotlight_nifi.ingest.steps import Connections, clickhouse_url, failed, insert_flowfile, positive_int, required
+from spotlight_nifi.ingest.steps import Connections, failed, insert_flowfile, positive_int, required
 from spotlight_nifi.processor_specs import INSERT
 
 
@@ -38,8 +38,7 @@ class InsertClickHouse(FlowFileTransform):
     def transform(self, context: Any, flowfile: Any) -> Any:
         props = nifi.property_values(INSERT, context, flowfile)
         try:
-            db = self.connections.get(clickhouse_url(required(props, 'ClickHouse URL'), props['ClickHouse User'],
-                                                     props['ClickHouse Password']))
+            db = self.connections.for_properties(props)
             outcome = insert_flowfile(db, flowfile.getContentsAsBytes(), nifi.attributes(flowfile),
                                       table=required(props, 'Table'),
                                       batch_size=positive_int('Batch Size', props['Batch Size']))

@@ -88,6 +88,11 @@ class Connections:
             self._open[url] = connect(url)
         return self._open[url]
 
+    def for_properties(self, props: Mapping[str, str | None]) -> ClickHouse:
+        """The connection a processor's ClickHouse URL, User and Password properties name."""
+        return self.get(clickhouse_url(required(props, "ClickHouse URL"), props["ClickHouse User"],
+                                       props["ClickHouse Password"]))
+
     def close(self) -> None:
         for db in self._open.values():
             db.close()
