@@ -64,9 +64,12 @@ class Source(NamedTuple):
 
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, str], single: bool) -> Source:
-        """Topic and partition from ConsumeKafka's attributes; the offset only for a one-record FlowFile."""
+        """Topic and partition from ConsumeKafka's attributes; the offset and key only for a one-record
+        FlowFile (`kafka.key` as Key Attribute Encoding's default, UTF-8, writes it)."""
+        key = attributes.get("kafka.key") if single else None
         return cls(attributes.get("kafka.topic"), _int(attributes.get("kafka.partition")),
-                   _int(attributes.get("kafka.offset")) if single else None)
+                   _int(attributes.get("kafka.offset")) if single else None,
+                   key=None if key is None else key.encode())
 
 
 @dataclass(slots=True)

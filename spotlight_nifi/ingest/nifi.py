@@ -12,7 +12,7 @@ from spotlight_nifi.ingest import envelope
 from spotlight_nifi.ingest.steps import Outcome
 from spotlight_nifi.processor_specs import ProcessorProperty, PythonProcessorSpec
 
-ATTRIBUTES_READ = ("kafka.topic", "kafka.partition", "kafka.offset", envelope.CONTENT, envelope.FAILED,
+ATTRIBUTES_READ = ("kafka.topic", "kafka.partition", "kafka.offset", "kafka.key", envelope.CONTENT, envelope.FAILED,
                    envelope.FAILURE_REASON, envelope.FAILURE_PROCESSOR, envelope.FLOWFILE_UUID)
 
 

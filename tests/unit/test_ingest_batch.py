@@ -110,6 +110,9 @@ def test_plain_records_take_topic_and_partition_from_attributes_and_the_offset_o
     attributes = {"kafka.topic": "t", "kafka.partition": "0", "kafka.offset": "41"}
     assert read_batch(b'{"id": 1}', attributes=attributes)[0].source == Source("t", 0, 41)
     assert {item.source for item in read_batch(lines({"id": 1}, {"id": 2}), attributes=attributes)} == {Source("t", 0)}
+    keyed = {**attributes, "kafka.key": "k1"}
+    assert read_batch(b'{"id": 1}', attributes=keyed)[0].source == Source("t", 0, 41, key=b"k1")
+    assert {item.source for item in read_batch(lines({"id": 1}, {"id": 2}), attributes=keyed)} == {Source("t", 0)}
 
 
 def test_source_round_trips_through_json() -> None:

@@ -82,6 +82,13 @@ def test_anything_else_is_one_raw_message(content: bytes, attributes: dict[str, 
     assert base64.b64decode(row["payload"]) == content
 
 
+def test_a_parse_failure_keeps_its_kafka_key() -> None:
+    """ConsumeKafka puts the key on a `parse failure` FlowFile; replay needs it to reach the same partition."""
+    [row] = failure_records(b"{oops", {"kafka.topic": "t", "kafka.partition": "3", "kafka.offset": "7",
+                                       "kafka.key": "order-ü"}, flow="f")
+    assert base64.b64decode(row["key"]) == "order-ü".encode()
+
+
 def test_rows_are_json_lines() -> None:
     row = failure_record(b"p", Source("t", 0, 1), flow="f", processor="p", reason="r")
     assert [orjson.loads(line) for line in encode([row, row]).splitlines()] == [row, row]
