@@ -56,7 +56,6 @@ def stable_id(flow: str, path: Iterable[str], kind: str) -> str:
 class Placed:
     """A component with its path and identifier, found while walking the flow."""
 
-    component: Component
     path: tuple[str, ...]
     identifier: str
     group_id: str
@@ -66,11 +65,16 @@ class _Index:
     """Identifiers and paths of every component; checks uniqueness of names per group."""
 
     def __init__(self, flow: Flow) -> None:
-        self.flow = flow
         self.by_object: dict[int, Placed] = {}
         for path, group in flow.walk():
+            if id(group) in self.by_object:
+                raise FlowDefinitionError(
+                    flow.name, "/".join(path),
+                    f"the same process group object is also added at `{'/'.join(self.by_object[id(group)].path)}`; "
+                    "create one per place (call the function that builds it again)",
+                )
             group_id = stable_id(flow.name, path, "group")
-            self.by_object.setdefault(id(group), Placed(group, path, group_id, ""))
+            self.by_object[id(group)] = Placed(path, group_id, "")
             seen: dict[str, str] = {}
             members: list[Component] = [*group.processors, *group.services, *group.funnels, *group.ports,
                                         *group.labels, *group.groups]
@@ -93,9 +97,7 @@ class _Index:
                     )
                 if not isinstance(component, ProcessGroup):
                     child_path = (*path, component.name)
-                    self.by_object[id(component)] = Placed(
-                        component, child_path, stable_id(flow.name, child_path, kind), group_id
-                    )
+                    self.by_object[id(component)] = Placed(child_path, stable_id(flow.name, child_path, kind), group_id)
 
     def placed(self, component: Component) -> Placed | None:
         return self.by_object.get(id(component))

@@ -142,10 +142,6 @@ class RuntimeManifest:
     def types(self, kind: str | None = None) -> list[str]:
         return sorted({spec.type for spec in self.components if kind is None or spec.kind == kind})
 
-    def implementations_of(self, api_type: str) -> list[ComponentSpec]:
-        """Controller services implementing `api_type`: what a service-reference property may name."""
-        return [spec for spec in self.components if any(api == api_type for api, _ in spec.provided_apis)]
-
     def with_components(self, specs: Iterable[ComponentSpec]) -> RuntimeManifest:
         """A new manifest that also holds `specs` (our Python processors, before a NiFi has loaded them)."""
         document = copy.deepcopy(dict(self.document))

@@ -97,12 +97,6 @@ class Extension(Component):
     properties: dict[str, PropertyValue] = field(default_factory=dict, kw_only=True)
     sensitive: frozenset[str] = field(default=frozenset(), kw_only=True)
 
-    def services(self) -> Iterator[tuple[str, ControllerService]]:
-        """The properties whose value is a controller service."""
-        for key, value in self.properties.items():
-            if isinstance(value, ControllerService):
-                yield key, value
-
 
 @dataclass(eq=False)
 class ControllerService(Extension):

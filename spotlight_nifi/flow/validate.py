@@ -46,10 +46,6 @@ class Report:
     issues: list[Issue] = field(default_factory=list)
     unchecked: dict[str, list[str]] = field(default_factory=dict)
 
-    def raise_for_issues(self) -> None:
-        if self.issues:
-            raise ValidationFailed(self.issues)
-
 
 class ValidationFailed(ManifestValidationError):
     """One or more issues; the message is one line per issue."""

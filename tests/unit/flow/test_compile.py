@@ -124,9 +124,13 @@ def flow_with(group_builder) -> Flow:
          "which is not in this group or a group above it: add the service to the group or an ancestor"),
         (lambda f: f.add(Funnel("")),
          "flow `Broken` at `Broken`: a funnel has an empty name"),
+        (lambda f: (lambda shared: (f.add(ProcessGroup("A")).add(shared), f.add(ProcessGroup("B")).add(shared)))(
+            ProcessGroup("Shared")),
+         "flow `Broken` at `Broken/B/Shared`: the same process group object is also added at `Broken/A/Shared`; "
+         "create one per place (call the function that builds it again)"),
     ],
     ids=["duplicate-name", "missing-component", "component-of-other-group", "no-relationship",
-         "service-out-of-scope", "empty-name"],
+         "service-out-of-scope", "empty-name", "group-added-twice"],
 )
 def test_structural_mistakes_name_the_place(builder, message: str) -> None:
     with pytest.raises(FlowDefinitionError) as error:
