@@ -11,6 +11,7 @@ from rich.table import Table
 
 from spotlight_nifi import stack
 from spotlight_nifi.config import Settings
+from spotlight_nifi.stack.process import log_tail
 
 app = typer.Typer(no_args_is_help=True, help="Run the local stack: Kafka (KRaft) and PostgreSQL as plain processes.")
 console = Console(highlight=False)
@@ -85,7 +86,7 @@ def logs(service: str, lines: int = typer.Option(50, "--lines", "-n", help="How 
     """Show the end of a service's log."""
     path = stack.log_file(*_dirs(stack_dir), service)
     console.print(f"[dim]{path}[/dim]")
-    typer.echo("\n".join(path.read_text(errors="replace").splitlines()[-lines:]))
+    typer.echo(log_tail(path, lines))
 
 
 @app.command()

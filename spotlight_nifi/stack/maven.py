@@ -17,6 +17,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from spotlight_nifi.errors import ServiceError
+from spotlight_nifi.stack.process import log_tail
 
 MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 
@@ -32,10 +33,6 @@ _POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 </project>
 """
 _DEPENDENCY = "    <dependency><groupId>{0}</groupId><artifactId>{1}</artifactId><version>{2}</version></dependency>"
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.is_file() else ""
 
 
 def resolve(service: str, coordinates: list[str], target: Path) -> Path:
@@ -65,7 +62,7 @@ def resolve(service: str, coordinates: list[str], target: Path) -> Path:
             service,
             f"downloading {', '.join(f'`{c}`' for c in coordinates)} from Maven Central failed "
             f"(mvn exit {result.returncode}); check the network or `~/.m2/settings.xml` mirrors, full log `{log}`",
-            _tail(log),
+            log_tail(log, 30),
         )
     marker.write_text(wanted)
     return libs
