@@ -39,6 +39,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test harness lives under tests/
 
 from spotlight_nifi import stack  # noqa: E402
+from spotlight_nifi.cast import json_bytes  # noqa: E402
 from spotlight_nifi.config import Settings  # noqa: E402
 from spotlight_nifi.infer import infer_table  # noqa: E402
 from spotlight_nifi.infer.names import quote  # noqa: E402
@@ -52,7 +53,7 @@ SEED = 7
 
 def events() -> list[bytes]:
     rng = random.Random(SEED)
-    return [json.dumps(good_record(n, rng), ensure_ascii=False, separators=(",", ":")).encode() for n in range(RECORDS)]
+    return [json_bytes(good_record(n, rng)) for n in range(RECORDS)]
 
 
 def start_producing(bootstrap: str, topic: str, values: list[bytes]) -> threading.Thread:

@@ -52,12 +52,17 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def json_text(value: Any) -> str:
-    """The JSON text of a value (exact for integers beyond 64 bits)."""
+def json_bytes(value: Any) -> bytes:
+    """The compact UTF-8 JSON of a value (exact for integers beyond 64 bits, which orjson refuses)."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def json_text(value: Any) -> str:
+    """`json_bytes` as text."""
+    return json_bytes(value).decode()
 
 
 def _kind(value: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from spotlight_nifi.cast import json_text
+from spotlight_nifi.cast import json_bytes
 from spotlight_nifi.errors import InputDataError
 
 _LONG_INTEGER = re.compile(rb"\d{19}")
@@ -56,7 +56,7 @@ def parse_lines(source: str, data: bytes, *, skip_invalid: bool = False, first_l
         except ValueError as error:
             raise InputDataError(source, f"invalid JSON array: {error}") from None
         for index, item in enumerate(items):
-            _add(result, item, index + 1, json_text(item).encode(), skip_invalid)
+            _add(result, item, index + 1, json_bytes(item), skip_invalid)
     else:
         for number, line in enumerate(data.split(b"\n"), start=first_line):
             if not line.strip():

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from spotlight_nifi.cast import Caster, json_text
+from spotlight_nifi.cast import Caster, json_bytes
 from spotlight_nifi.errors import RecordCastError
 from spotlight_nifi.infer.reader import parse_json
 
@@ -88,7 +88,7 @@ class Item:
     repairs: tuple[str, ...] = ()
 
     def payload(self) -> bytes:
-        return json_text(self.record).encode() if self.raw is None else self.raw
+        return json_bytes(self.record) if self.raw is None else self.raw
 
 
 @dataclass
@@ -138,7 +138,7 @@ def _key_bytes(key: Any) -> bytes | None:
         return key.encode()
     if type(key) is list and all(type(b) is int and -128 <= b <= 255 for b in key):
         return bytes(b & 0xFF for b in key)
-    return json_text(key).encode()
+    return json_bytes(key)
 
 
 def is_wrapper(value: Any) -> bool:

@@ -13,13 +13,11 @@ The FlowFile attributes below tell the downstream processors what they hold.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
+from spotlight_nifi.cast import json_bytes
 from spotlight_nifi.ingest.batch import CastBatch, Item, Source
 from spotlight_nifi.infer.reader import parse_json
 
@@ -53,14 +51,7 @@ class Envelope:
 
     def raw(self) -> bytes:
         """The record's bytes: the exact payload of a misfit, the JSON text of a record that fits."""
-        return _dumps(self.value) if self.fits else self.payload
-
-
-def _dumps(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return json_bytes(self.value) if self.fits else self.payload
 
 
 def _line(item: Item, fits: bool) -> bytes:
@@ -72,7 +63,7 @@ def _line(item: Item, fits: bool) -> bytes:
         line["payload"] = base64.b64encode(item.payload()).decode()
     if item.repairs:
         line["repairs"] = list(item.repairs)
-    return _dumps(line)
+    return json_bytes(line)
 
 
 def encode(batch: CastBatch) -> bytes:

@@ -16,7 +16,6 @@ rows carry their own coordinates.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import uuid
@@ -33,6 +32,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from psycopg.conninfo import make_conninfo
 
 from spotlight_nifi import failures
+from spotlight_nifi.cast import json_bytes
 from spotlight_nifi.clickhouse import connect
 from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.infer.reader import parse_json
@@ -75,27 +75,22 @@ def good_record(n: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def dumps(record: dict[str, Any]) -> bytes:
-    """Exact JSON text, integers beyond 64 bits included."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def bad_message(kind: str, record: dict[str, Any], rng: random.Random) -> bytes:
     if kind == "wrong type":
         field, value = rng.choice([("qty", "seven"), ("user", {**record["user"], "vip": "yes"}),
                                    ("at", "not a time"), ("amount", True)])
-        return dumps({**record, field: value})
+        return json_bytes({**record, field: value})
     if kind == "missing field":
-        return dumps({k: v for k, v in record.items() if k != "id"})
+        return json_bytes({k: v for k, v in record.items() if k != "id"})
     if kind == "hostile key":
-        return dumps({**record, rng.choice(HOSTILE_KEYS): 1})
+        return json_bytes({**record, rng.choice(HOSTILE_KEYS): 1})
     if kind == "huge number":
-        return dumps({**record, "qty": 2**64 + rng.randint(1, 10**6)})
+        return json_bytes({**record, "qty": 2**64 + rng.randint(1, 10**6)})
     if kind == "invalid utf-8":
-        return dumps(record)[:-1] + b',"bad":"\xff\xfe"}'
+        return json_bytes(record)[:-1] + b',"bad":"\xff\xfe"}'
     if kind == "empty":
         return b""
-    return dumps(record)[: rng.randint(1, 40)]
+    return json_bytes(record)[: rng.randint(1, 40)]
 
 
 @dataclass(frozen=True)
@@ -115,12 +110,12 @@ def messages(rng: random.Random) -> Iterator[tuple[Sent, int]]:
         record = good_record(n, rng)
         key = None if n % 10 == 0 else str(n).encode()
         if n >= LATE_FIELD_FROM:
-            sent = Sent("late field", dumps({**record, "coupon": "SPRING"}), key, None)
+            sent = Sent("late field", json_bytes({**record, "coupon": "SPRING"}), key, None)
         elif n >= CLEAN_START and rng.random() < BAD_SHARE:
             kind = bad_kinds[n % len(bad_kinds)]
             sent = Sent(kind, bad_message(kind, record, rng), key, None)
         else:
-            sent = Sent("good", dumps(record), key, record)
+            sent = Sent("good", json_bytes(record), key, record)
         yield sent, n % PARTITIONS
 
 
