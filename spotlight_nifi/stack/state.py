@@ -19,7 +19,6 @@ from pathlib import Path
 from spotlight_nifi.config import Settings
 
 DEFAULT_STACK_DIR = Path(".spotlight/stack")
-DEFAULT_CACHE_DIR = Path("~/.cache/spotlight-nifi")
 
 
 def stack_dir(settings: Settings, override: Path | None = None) -> Path:
