@@ -39,14 +39,15 @@ class Service(Protocol):
     def log_path(self, run_dir: Path) -> Path: ...
 
 
-def _nifi(artifact: str) -> str:
-    return f"{NIFI_GROUP}:{artifact}:{NIFI_VERSION}"
+def _nifi(artifact: str, group: str = NIFI_GROUP) -> str:
+    return f"{group}:{artifact}:{NIFI_VERSION}"
 
 
 BLOCKED: dict[str, list[str]] = {
     "nifi": [_nifi(a) for a in ("nifi-bootstrap", "nifi-resources", "nifi-standard-nar", "nifi-kafka-nar",
                                 "nifi-kafka-3-service-nar", "nifi-web-frontend", "nifi-runtime-manifest")],
-    "nifi-registry": [_nifi(a) for a in ("nifi-registry-core", "nifi-registry-assembly")],
+    # NiFi Registry publishes under its own group, `org.apache.nifi.registry`.
+    "nifi-registry": [_nifi(a, f"{NIFI_GROUP}.registry") for a in ("nifi-registry-core", "nifi-registry-assembly")],
 }
 
 
