@@ -18,9 +18,7 @@ Only three things are stand-ins, each doing what NiFi's own component does with 
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -34,23 +32,10 @@ from psycopg import sql
 
 from spotlight_nifi.flow.template import FAILURE_INBOX
 from spotlight_nifi.processor_specs import ANNOTATE, CAST, INSERT
-from tests.integration.test_processors import (MODULES, PACKAGE_DIR, FlowFile, JvmStandIn, configured, python_api,
-                                               run)
+from tests.integration.test_processors import FlowFile, configured, processor_modules, run
 
 RETRIES = 1 + 5
 """InsertClickHouse's first attempt and the template's `retry_count` on `failure` (no penalty wait here)."""
-
-
-def processor_modules() -> dict[str, ModuleType]:
-    """The three processor modules imported over the real nifiapi (as the `processors` fixture does)."""
-    for path in (python_api(), PACKAGE_DIR.parent):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
-    from nifiapi.__jvm__ import JvmHolder
-
-    JvmHolder.jvm = JvmStandIn()
-    JvmHolder.gateway = JvmStandIn("gateway")
-    return {kind: importlib.import_module(f"spotlight_processors.{module}") for kind, module in MODULES.items()}
 
 
 def _no_constant(name: str) -> Any:

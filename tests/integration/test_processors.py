@@ -71,8 +71,7 @@ def python_api() -> Path:
     return home
 
 
-@pytest.fixture(scope="module")
-def processors() -> dict[str, ModuleType]:
+def processor_modules() -> dict[str, ModuleType]:
     """The three processor modules, imported over the real nifiapi."""
     for path in (python_api(), PACKAGE_DIR.parent):
         if str(path) not in sys.path:
@@ -82,6 +81,11 @@ def processors() -> dict[str, ModuleType]:
     JvmHolder.jvm = JvmStandIn()
     JvmHolder.gateway = JvmStandIn("gateway")
     return {kind: importlib.import_module(f"{nar.PACKAGE}.{module}") for kind, module in MODULES.items()}
+
+
+@pytest.fixture(scope="module")
+def processors() -> dict[str, ModuleType]:
+    return processor_modules()
 
 
 class JavaValue:
