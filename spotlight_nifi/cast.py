@@ -40,7 +40,6 @@ _DATETIME = re.compile(r"((?:19|2[0-2])\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1
 """The ASCII spellings `detect.iso_datetime` accepts, years 1900-2299, all UTC: the local time
 (group 1) is parsed once and no type is built."""
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_DATE_RANGES = {"Date": ("1970-01-01", "2149-06-06"), "Date32": ("1900-01-01", "2299-12-31")}
 
 
 class _Unfit(Exception):
@@ -159,7 +158,7 @@ def _ipv6(typ: CHType) -> Converter:
 
 
 def _date(typ: CHType) -> Converter:
-    low, high = _DATE_RANGES[typ.name]
+    low, high = detect.DATE_RANGES[typ.name]
 
     def convert(value: Any) -> date:
         if type(value) is str and len(value) == 10 and _DATE.fullmatch(value) is not None and low <= value <= high:

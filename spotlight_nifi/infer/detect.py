@@ -22,6 +22,8 @@ _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}
 EPOCH_NAME = re.compile(r"(^|_)(ts|time|timestamp|date|created|updated|edited|modified|deleted)(_|$)|_at$|_utc$|_on$")
 EPOCH_SECONDS = (946684800, 4102444800)  # 2000-01-01 … 2100-01-01
 EPOCH_MILLIS = (EPOCH_SECONDS[0] * 1000, EPOCH_SECONDS[1] * 1000)
+DATE_RANGES = {"Date": ("1970-01-01", "2149-06-06"), "Date32": ("1900-01-01", "2299-12-31")}
+"""The ISO dates each ClickHouse date type holds, narrowest first."""
 
 
 def uuid(value: str) -> CHType | None:
@@ -54,7 +56,7 @@ def iso_date(value: str) -> CHType | None:
         date.fromisoformat(value)
     except ValueError:
         return None
-    return t("Date") if "1970-01-01" <= value <= "2149-06-06" else t("Date32") if "1900-01-01" <= value <= "2299-12-31" else None
+    return next((t(name) for name, (low, high) in DATE_RANGES.items() if low <= value <= high), None)
 
 
 def iso_datetime(value: str) -> CHType | None:
