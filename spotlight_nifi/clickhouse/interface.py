@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from spotlight_nifi.errors import ConfigError
-from spotlight_nifi.infer.names import literal, quote
+from spotlight_nifi.infer.names import literal
 
 DEFAULT_URL = "chdb://.spotlight/clickhouse"
 
@@ -37,8 +37,6 @@ class ClickHouse(Protocol):
         """(name, type, comment) per column, None when the table does not exist."""
         ...
 
-    def exists(self, table: str) -> bool: ...
-
     def close(self) -> None: ...
 
 
@@ -54,7 +52,7 @@ def insert_token(token: str | None) -> str:
 
 
 class CatalogQueries:
-    """What both backends answer with plain SQL, written once: a table's columns and existence."""
+    """What both backends answer with plain SQL, written once: a table's columns (None when it is missing)."""
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -63,9 +61,6 @@ class CatalogQueries:
         rows = self.query("SELECT name, type, comment FROM system.columns WHERE database = currentDatabase() "
                           f"AND table = {literal(table)} ORDER BY position")
         return [(str(a), str(b), str(c)) for a, b, c in rows] or None
-
-    def exists(self, table: str) -> bool:
-        return bool(self.query(f"EXISTS TABLE {quote(table)}")[0][0])
 
 
 def chdb_path(url: str) -> Path:
