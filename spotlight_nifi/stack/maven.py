@@ -17,9 +17,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from spotlight_nifi.errors import ServiceError
+from spotlight_nifi.flow.manifest_nar import artifact_url
+from spotlight_nifi.flow.manifest_sources import MAVEN_CENTRAL
 from spotlight_nifi.stack.process import log_tail
-
-MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 
 _POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -68,13 +68,9 @@ def resolve(service: str, coordinates: list[str], target: Path) -> Path:
     return libs
 
 
-def pom_url(coordinate: str, repository: str = MAVEN_CENTRAL) -> str:
+def _pom_exists(coordinate: str, repository: str) -> bool | None:
     group, artifact, version = coordinate.split(":")
-    return f"{repository}/{group.replace('.', '/')}/{artifact}/{version}/{artifact}-{version}.pom"
-
-
-def _exists(url: str) -> bool | None:
-    request = urllib.request.Request(url, method="HEAD")
+    request = urllib.request.Request(artifact_url(group, artifact, version, "pom", repository), method="HEAD")
     try:
         with urllib.request.urlopen(request, timeout=10):
             return True
@@ -87,7 +83,7 @@ def _exists(url: str) -> bool | None:
 def missing(coordinates: list[str], repository: str = MAVEN_CENTRAL) -> tuple[list[str], list[str]]:
     """Which coordinates the repository answers 404 for, and which could not be checked."""
     with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda c: _exists(pom_url(c, repository)), coordinates))
+        answers = list(pool.map(lambda c: _pom_exists(c, repository), coordinates))
     absent = [c for c, ok in zip(coordinates, answers) if ok is False]
     unknown = [c for c, ok in zip(coordinates, answers) if ok is None]
     return absent, unknown
