@@ -17,7 +17,7 @@ from uuid import UUID
 import orjson
 from chdb import session
 
-from spotlight_nifi.clickhouse.interface import CatalogQueries, insert_token
+from spotlight_nifi.clickhouse.interface import CatalogQueries, insert_token, refused
 from spotlight_nifi.errors import ClickHouseError
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.names import literal, quote
@@ -74,8 +74,7 @@ class Embedded(CatalogQueries):
         try:
             return self._session.query(sql, fmt)
         except Exception as error:
-            first = sql.strip().splitlines()[0][:200] if sql.strip() else ""
-            raise ClickHouseError(f"ClickHouse refused `{first}`: {str(error).strip()}") from None
+            raise refused(sql, error) from None
 
     def command(self, sql: str) -> None:
         self._run(sql)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from spotlight_nifi.errors import ConfigError
+from spotlight_nifi.errors import ClickHouseError, ConfigError
 from spotlight_nifi.infer.names import literal
 
 DEFAULT_URL = "chdb://.spotlight/clickhouse"
@@ -49,6 +49,12 @@ def insert_token(token: str | None) -> str:
     so a second, identical batch that is no retry would be dropped: a fresh token prevents that.
     """
     return token or uuid.uuid4().hex
+
+
+def refused(sql: str, error: Exception) -> ClickHouseError:
+    """The error for a statement ClickHouse refused, naming its first line."""
+    first = sql.strip().splitlines()[0][:200] if sql.strip() else ""
+    return ClickHouseError(f"ClickHouse refused `{first}`: {str(error).strip()}")
 
 
 class CatalogQueries:

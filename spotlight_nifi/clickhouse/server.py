@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from spotlight_nifi.clickhouse.interface import CatalogQueries, insert_token
+from spotlight_nifi.clickhouse.interface import CatalogQueries, insert_token, refused
 from spotlight_nifi.errors import ClickHouseError, ConfigError
 
 
@@ -55,13 +55,13 @@ class Server(CatalogQueries):
         try:
             self._client.command(sql)
         except Exception as error:
-            raise ClickHouseError(f"ClickHouse refused `{sql.strip().splitlines()[0][:200]}`: {error}") from None
+            raise refused(sql, error) from None
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:
             return [tuple(row) for row in self._client.query(sql).result_rows]
         except Exception as error:
-            raise ClickHouseError(f"ClickHouse refused `{sql.strip().splitlines()[0][:200]}`: {error}") from None
+            raise refused(sql, error) from None
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                token: str | None = None) -> None:
