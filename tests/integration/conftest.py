@@ -11,13 +11,14 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import psycopg
 import pytest
 
+from spotlight_nifi import failures
 from spotlight_nifi import stack as local_stack
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ServiceError
@@ -86,10 +87,29 @@ def kafka_bootstrap(stack: LocalStack) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_dsn(stack: LocalStack) -> str:
-    """A libpq DSN of a fresh, empty database on the session's PostgreSQL."""
+def new_database(stack: LocalStack) -> Callable[[str], str]:
+    """`new_database(prefix)` creates a fresh, empty database on the session's PostgreSQL; its DSN."""
     port = stack.require("postgres").ports["postgres"]
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.dsn(port), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return postgres.dsn(port, name)
+
+    def create(prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres.dsn(port), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return postgres.dsn(port, name)
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(new_database: Callable[[str], str]) -> str:
+    """A libpq DSN of a fresh, empty database on the session's PostgreSQL."""
+    return new_database("test")
+
+
+@pytest.fixture
+def failure_db(postgres_dsn: str) -> str:
+    """The session database, migrated, with an empty failures table."""
+    failures.migrate(postgres_dsn)
+    with psycopg.connect(postgres_dsn) as conn:
+        conn.execute("TRUNCATE failures RESTART IDENTITY")
+    return postgres_dsn
