@@ -22,6 +22,7 @@ import gc
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -298,4 +299,4 @@ def cast_batch(items: Sequence[Item], caster: Caster) -> CastBatch:
 
 def sample(items: Sequence[Item], size: int) -> list[dict[str, Any]]:
     """Up to `size` parsed object records, to infer or evolve a table from."""
-    return [item.record for item in items if item.parsed and type(item.record) is dict][:size]
+    return list(islice((item.record for item in items if item.parsed and type(item.record) is dict), size))
