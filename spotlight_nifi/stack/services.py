@@ -63,7 +63,7 @@ def blocked_reason(name: str) -> str:
         return f"not on Maven Central (404): {', '.join(absent)}"
     if unknown:
         return f"could not check Maven Central for: {', '.join(unknown)}"
-    return "artifacts are published but this service is not implemented in spotlight_nifi.stack yet"
+    return f"published on Maven Central ({', '.join(BLOCKED[name])}), but spotlight_nifi.stack cannot run it yet"
 
 
 @contextmanager
