@@ -29,7 +29,6 @@ import psycopg
 import pytest
 from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
-from psycopg.conninfo import make_conninfo
 
 from spotlight_nifi import failures
 from spotlight_nifi.cast import json_bytes
@@ -162,18 +161,15 @@ class Loaded:
 
 
 @pytest.fixture(scope="module")
-def failure_db(postgres_dsn: str) -> str:
+def e2e_failure_db(new_database: Callable[[str], str]) -> str:
     """A migrated failure DB of its own (the session's database is shared with other tests)."""
-    name = f"e2e_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(make_conninfo(postgres_dsn, dbname="postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    dsn = make_conninfo(postgres_dsn, dbname=name)
+    dsn = new_database("e2e")
     failures.migrate(dsn)
     return dsn
 
 
 @pytest.fixture(scope="module")
-def loaded(kafka_bootstrap: str, failure_db: str, clickhouse: tuple[str, Embedded]) -> Iterator[Loaded]:
+def loaded(kafka_bootstrap: str, e2e_failure_db: str, clickhouse: tuple[str, Embedded]) -> Iterator[Loaded]:
     """TOTAL records produced, then consumed through the flow into ClickHouse and the failure DB."""
     url, db = clickhouse
     topic, group = f"events-{uuid.uuid4().hex[:8]}", f"spotlight-e2e-{uuid.uuid4().hex[:8]}"
@@ -181,7 +177,7 @@ def loaded(kafka_bootstrap: str, failure_db: str, clickhouse: tuple[str, Embedde
     consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": group, "auto.offset.reset": "earliest",
                          "enable.auto.commit": False})
     consumer.subscribe([topic])
-    with psycopg.connect(failure_db) as conn:
+    with psycopg.connect(e2e_failure_db) as conn:
         pipeline = Pipeline(processor_modules(), url, TABLE, flow=FLOW, sample_size=100,
                             store_failures=lambda content: put_database_record(conn, content))
         try:
@@ -190,7 +186,7 @@ def loaded(kafka_bootstrap: str, failure_db: str, clickhouse: tuple[str, Embedde
                 [TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=10)}
         finally:
             consumer.close()
-        yield Loaded(sent, topic, pipeline, db, failure_db, committed)
+        yield Loaded(sent, topic, pipeline, db, e2e_failure_db, committed)
         pipeline.stop()
 
 
