@@ -194,9 +194,8 @@ def render_nomad_jobs(settings: Settings) -> dict[str, str]:
     return {f"{service.name}.nomad.hcl": _nomad_job(service, config) for service in services(config, NOMAD_TARGET)}
 
 
-def job_secrets(settings: Settings) -> dict[str, list[str]]:
+def _job_secrets(stack: tuple[Service, ...]) -> dict[str, list[str]]:
     """For each Nomad job, the secret `.env` keys its Nomad variable must hold."""
-    stack = services(load_config(settings), NOMAD_TARGET)
     needed = {s.name: sorted({*s.task.secrets.values(), *(s.init.secrets.values() if s.init else ())}) for s in stack}
     return {job: keys for job, keys in needed.items() if keys}
 
@@ -204,11 +203,12 @@ def job_secrets(settings: Settings) -> dict[str, list[str]]:
 def render_terraform_vars(settings: Settings) -> str:
     """terraform.tfvars.json: every non-secret variable; secrets are `TF_VAR_<key>` (see `secret_variables`)."""
     config = load_config(settings)
+    stack = services(config, NOMAD_TARGET)
     values = {
         "nomad_address": config["NOMAD_ADDR"],
         "nomad_namespace": config["NOMAD_NAMESPACE"],
-        "jobs": sorted(service.name for service in services(config, NOMAD_TARGET)),
-        "job_secrets": job_secrets(settings),
+        "jobs": sorted(service.name for service in stack),
+        "job_secrets": _job_secrets(stack),
     }
     return json.dumps(values, indent=2, sort_keys=True) + "\n"
 
