@@ -9,7 +9,7 @@ from typing import Any
 from nifiapi.flowfiletransform import FlowFileTransform
 
 from spotlight_nifi.ingest import nifi
-from spotlight_nifi.ingest.steps import annotate_flowfile, failed, required
+from spotlight_nifi.ingest.steps import Outcome, annotate_flowfile, required
 from spotlight_nifi.processor_specs import ANNOTATE
 
 
@@ -32,10 +32,7 @@ class AnnotateFailure(FlowFileTransform):
         return nifi.property_descriptors(ANNOTATE)
 
     def transform(self, context: Any, flowfile: Any) -> Any:
-        props = nifi.property_values(ANNOTATE, context, flowfile)
-        try:
-            outcome = annotate_flowfile(flowfile.getContentsAsBytes(), nifi.attributes(flowfile),
-                                        flow=required(props, 'Flow Name'))
-        except Exception as error:
-            outcome = failed(ANNOTATE.type, f'{type(error).__name__}: {error}')
-        return nifi.result(outcome)
+        return nifi.transform(ANNOTATE, context, flowfile, self._annotate)
+
+    def _annotate(self, props: dict[str, Any], content: bytes, attributes: dict[str, str]) -> Outcome:
+        return annotate_flowfile(content, attributes, flow=required(props, 'Flow Name'))

@@ -8,7 +8,7 @@ from typing import Any
 from nifiapi.flowfiletransform import FlowFileTransform
 
 from spotlight_nifi.ingest import nifi
-from spotlight_nifi.ingest.steps import (Connections, cast_flowfile, failed, positive_int, required,
+from spotlight_nifi.ingest.steps import (Connections, Outcome, cast_flowfile, positive_int, required,
                                          schema_mode)
 from spotlight_nifi.processor_specs import CAST
 
@@ -38,13 +38,10 @@ class CastToClickHouse(FlowFileTransform):
         self.connections.close()
 
     def transform(self, context: Any, flowfile: Any) -> Any:
-        props = nifi.property_values(CAST, context, flowfile)
-        try:
-            db = self.connections.for_properties(props)
-            outcome = cast_flowfile(db, flowfile.getContentsAsBytes(), nifi.attributes(flowfile),
-                                    table=required(props, 'Table'), mode=schema_mode(props['Schema Mode']),
-                                    sample_size=positive_int('Sample Size', props['Sample Size']),
-                                    lenient=props['Lenient Parsing'] == 'true')
-        except Exception as error:
-            outcome = failed(CAST.type, f'{type(error).__name__}: {error}')
-        return nifi.result(outcome)
+        return nifi.transform(CAST, context, flowfile, self._cast)
+
+    def _cast(self, props: dict[str, Any], content: bytes, attributes: dict[str, str]) -> Outcome:
+        return cast_flowfile(self.connections.for_properties(props), content, attributes,
+                             table=required(props, 'Table'), mode=schema_mode(props['Schema Mode']),
+                             sample_size=positive_int('Sample Size', props['Sample Size']),
+                             lenient=props['Lenient Parsing'] == 'true')

@@ -10,7 +10,7 @@ from typing import Any
 from nifiapi.flowfiletransform import FlowFileTransform
 
 from spotlight_nifi.ingest import nifi
-from spotlight_nifi.ingest.steps import Connections, failed, insert_flowfile, positive_int, required
+from spotlight_nifi.ingest.steps import Connections, Outcome, insert_flowfile, positive_int, required
 from spotlight_nifi.processor_specs import INSERT
 
 
@@ -36,12 +36,9 @@ class InsertClickHouse(FlowFileTransform):
         self.connections.close()
 
     def transform(self, context: Any, flowfile: Any) -> Any:
-        props = nifi.property_values(INSERT, context, flowfile)
-        try:
-            db = self.connections.for_properties(props)
-            outcome = insert_flowfile(db, flowfile.getContentsAsBytes(), nifi.attributes(flowfile),
-                                      table=required(props, 'Table'),
-                                      batch_size=positive_int('Batch Size', props['Batch Size']))
-        except Exception as error:
-            outcome = failed(INSERT.type, f'{type(error).__name__}: {error}')
-        return nifi.result(outcome)
+        return nifi.transform(INSERT, context, flowfile, self._insert)
+
+    def _insert(self, props: dict[str, Any], content: bytes, attributes: dict[str, str]) -> Outcome:
+        return insert_flowfile(self.connections.for_properties(props), content, attributes,
+                               table=required(props, 'Table'),
+                               batch_size=positive_int('Batch Size', props['Batch Size']))

@@ -6,10 +6,11 @@ Imports `nifiapi` only inside the functions: that package exists only in NiFi's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from spotlight_nifi.ingest import envelope
-from spotlight_nifi.ingest.steps import Outcome
+from spotlight_nifi.ingest.steps import Outcome, failed
 from spotlight_nifi.processor_specs import ProcessorProperty, PythonProcessorSpec
 
 ATTRIBUTES_READ = ("kafka.topic", "kafka.partition", "kafka.offset", "kafka.key", envelope.CONTENT, envelope.FAILED,
@@ -56,3 +57,17 @@ def result(outcome: Outcome) -> Any:
 
     return FlowFileTransformResult(outcome.relationship, attributes=outcome.attributes or None,
                                    contents=outcome.contents)
+
+
+Step = Callable[[dict[str, str | None], bytes, dict[str, str]], Outcome]
+"""What a processor does with its property values and a FlowFile's content and attributes."""
+
+
+def transform(spec: PythonProcessorSpec, context: Any, flowfile: Any, step: Step) -> Any:
+    """One `FlowFileTransform.transform`: the step's outcome; `failure` with the reason if it raises."""
+    props = property_values(spec, context, flowfile)
+    try:
+        outcome = step(props, flowfile.getContentsAsBytes(), attributes(flowfile))
+    except Exception as error:
+        outcome = failed(spec.type, f"{type(error).__name__}: {error}")
+    return result(outcome)
