@@ -18,7 +18,7 @@ import psycopg
 
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack.process import HOST, Health, choose_port, log_tail, spawn, terminate
-from spotlight_nifi.stack.state import Running, owned_by_root
+from spotlight_nifi.stack.state import Running
 from spotlight_nifi.versions import POSTGRES_MAJOR
 
 SUPERUSER = "spotlight"
@@ -71,7 +71,7 @@ class PostgresService:
         work = run_dir / self.name
         data = work / "data"
         work.mkdir(parents=True, exist_ok=True)
-        run_as = SYSTEM_USER if owned_by_root() else None
+        run_as = SYSTEM_USER if os.geteuid() == 0 else None  # PostgreSQL refuses to run as root
         if run_as:
             _check_reachable(work, run_as)
             account = pwd.getpwnam(run_as)

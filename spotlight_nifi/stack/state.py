@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -133,8 +132,3 @@ def rss_bytes(pids: list[int]) -> int:
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) * 1024
     return total
-
-
-def owned_by_root() -> bool:
-    """PostgreSQL refuses to run as root: when we are root it runs as the `postgres` user."""
-    return os.geteuid() == 0
