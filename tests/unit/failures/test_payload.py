@@ -25,5 +25,5 @@ def test_payload_text(raw: bytes, text: str, valid: bool) -> None:
 
 def test_migrations_are_numbered_in_order() -> None:
     found = migrations()
-    assert [m.version for m in found] == sorted(m.version for m in found)
+    assert [m.version for m in found] == [f"{n:04d}" for n in range(1, len(found) + 1)]
     assert found[0].name == "0001_failures.sql"
