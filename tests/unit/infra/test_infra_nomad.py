@@ -27,13 +27,9 @@ def _labelled(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return {label: body for block in blocks for label, body in block.items()}
 
 
-def _jobs(example: Settings) -> dict[str, str]:
-    return render_nomad_jobs(example)
-
-
 def test_every_job_has_one_group_with_its_docker_task(example: Settings) -> None:
     stack = {service.name: service for service in services(load_config(example), NOMAD_TARGET)}
-    jobs = _jobs(example)
+    jobs = render_nomad_jobs(example)
     assert sorted(jobs) == sorted(f"{name}.nomad.hcl" for name in stack)
     for file_name, text in jobs.items():
         name = file_name.removesuffix(".nomad.hcl")
@@ -57,7 +53,7 @@ def test_every_job_has_one_group_with_its_docker_task(example: Settings) -> None
 
 
 def test_secrets_come_only_from_the_jobs_nomad_variable(example: Settings) -> None:
-    for file_name, text in _jobs(example).items():
+    for file_name, text in render_nomad_jobs(example).items():
         name = file_name.removesuffix(".nomad.hcl")
         for task_name, task in _labelled(_labelled(_labelled(_parse(text)["job"])[name]["group"])[name]["task"]).items():
             env = task.get("env", [{}])[0]
@@ -69,7 +65,7 @@ def test_secrets_come_only_from_the_jobs_nomad_variable(example: Settings) -> No
 
 
 def test_the_clickhouse_job_creates_its_bucket_before_clickhouse_starts(example: Settings) -> None:
-    job = _labelled(_parse(_jobs(example)["clickhouse.nomad.hcl"])["job"])["clickhouse"]
+    job = _labelled(_parse(render_nomad_jobs(example)["clickhouse.nomad.hcl"])["job"])["clickhouse"]
     tasks = _labelled(_labelled(job["group"])["clickhouse"]["task"])
     assert tasks["clickhouse-init"]["lifecycle"][0] == {"hook": "prestart", "sidecar": False}
     templates = [t["destination"] for t in tasks["clickhouse"]["template"]]
