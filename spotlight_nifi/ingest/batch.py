@@ -257,6 +257,11 @@ def _lines(data: bytes) -> list[tuple[bytes, bool]]:
     return found
 
 
+def json_lines(data: bytes) -> list[Any]:
+    """The value of every non-blank line, exact for long integers; ValueError at the first invalid one."""
+    return [_loads(line, exact) for line, exact in _lines(data)]
+
+
 def read_batch(data: bytes, *, lenient: bool = True, attributes: Mapping[str, str] | None = None) -> list[Item]:
     """One Item per record in `data` (JSON Lines or a JSON array), in order."""
     attributes = attributes or {}

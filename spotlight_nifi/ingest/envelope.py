@@ -13,13 +13,11 @@ The FlowFile attributes below tell the downstream processors what they hold.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from spotlight_nifi.cast import json_bytes
-from spotlight_nifi.ingest.batch import CastBatch, Item, Source
-from spotlight_nifi.infer.reader import parse_json
+from spotlight_nifi.ingest.batch import CastBatch, Item, Source, json_lines
 
 CONTENT = "spotlight.content"
 ENVELOPES = "cast-envelopes"
@@ -72,15 +70,19 @@ def encode(batch: CastBatch) -> bytes:
     return b"\n".join(lines) + b"\n" if lines else b""
 
 
+def _lines(data: bytes) -> list[dict[str, Any]]:
+    """The parsed lines of a CastToClickHouse `success` FlowFile; ValueError when it is not one."""
+    lines = json_lines(data)
+    for item in lines:
+        if type(item) is not dict or "source" not in item:
+            raise ValueError("not a CastToClickHouse envelope line")
+    return lines
+
+
 def decode(data: bytes) -> list[Envelope]:
     """The envelopes of a CastToClickHouse `success` FlowFile; ValueError when it is not one."""
     envelopes = []
-    for line in data.split(b"\n"):
-        if not line:
-            continue
-        item = parse_json(line)
-        if type(item) is not dict or "source" not in item:
-            raise ValueError("not a CastToClickHouse envelope line")
+    for item in _lines(data):
         source = Source.from_json(item["source"])
         repairs = tuple(item.get("repairs", ()))
         if "reason" in item:
@@ -97,5 +99,6 @@ def counts(batch: CastBatch) -> dict[str, str]:
             FAILED: str(len(batch.failed)), "mime.type": MIME_TYPE}
 
 
-def values(envelopes: Iterable[Envelope]) -> list[Any]:
-    return [e.value for e in envelopes if e.fits]
+def values(data: bytes) -> list[Any]:
+    """The values of the lines that fit, without decoding sources and payloads (InsertClickHouse's path)."""
+    return [item["value"] for item in _lines(data) if "reason" not in item]

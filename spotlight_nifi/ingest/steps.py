@@ -158,7 +158,7 @@ def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str
     """
     with gc_paused():
         try:
-            values = envelope.values(envelope.decode(content))
+            values = envelope.values(content)
         except ValueError as error:
             return failed(INSERT.type, f"not a CastToClickHouse `success` FlowFile: {error}")
         try:
