@@ -78,10 +78,11 @@ def _step(progress: Progress | None, text: str) -> Iterator[None]:
 
 def install(cache: Path, progress: Progress | None = None) -> list[str]:
     """Fetch what every available service needs, so that a later `up` downloads nothing."""
-    for name, service in services(cache).items():
+    available = services(cache)
+    for name, service in available.items():
         with _step(progress, f"{name}: install"):
             service.install()
-    return list(services(cache))
+    return list(available)
 
 
 def up(
