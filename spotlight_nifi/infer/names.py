@@ -38,13 +38,18 @@ def column_names(paths: Sequence[Sequence[str]], taken: Sequence[str] = ()) -> l
     return names
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0"})
+
+
+def _quoted(text: str, mark: str) -> str:
+    return mark + text.translate(_ESCAPES).replace(mark, "\\" + mark) + mark
+
+
 def quote(identifier: str) -> str:
     """A backquoted ClickHouse identifier; any string is safe inside."""
-    escaped = identifier.replace("\\", "\\\\").replace("`", "\\`")
-    return "`" + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t").replace("\0", "\\0") + "`"
+    return _quoted(identifier, "`")
 
 
 def literal(text: str) -> str:
     """A single-quoted ClickHouse string literal."""
-    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
-    return "'" + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t").replace("\0", "\\0") + "'"
+    return _quoted(text, "'")
