@@ -24,7 +24,7 @@ from spotlight_nifi.versions import KAFKA_VERSION
 
 
 @pytest.fixture(scope="module")
-def cache() -> Path:
+def download_cache() -> Path:
     """The user's download cache, as `dev install` fills it."""
     return local_stack.cache_dir(Settings.load())
 
@@ -101,21 +101,22 @@ def test_dev_up_status_down_leaves_no_process(fresh_run_dir: Path) -> None:
     assert [pid for pid in pids if session_members(pid)] == []
 
 
-def test_a_second_install_needs_neither_maven_nor_network(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    service = KafkaService(cache)
+def test_a_second_install_needs_neither_maven_nor_network(download_cache: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    service = KafkaService(download_cache)
     service.install()
     monkeypatch.setenv("PATH", "")
     service.install()
     assert (service.home / "libs" / f"kafka-clients-{KAFKA_VERSION}.jar").is_file()
 
 
-def test_a_taken_port_is_named_in_the_error(fresh_run_dir: Path, cache: Path) -> None:
+def test_a_taken_port_is_named_in_the_error(fresh_run_dir: Path, download_cache: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ServiceError, match=f"port {port} on 127.0.0.1 is taken"):
-            local_stack.up(fresh_run_dir, cache, ["postgres"], ports={"postgres": port})
+            local_stack.up(fresh_run_dir, download_cache, ["postgres"], ports={"postgres": port})
 
 
 def test_a_service_that_exits_during_start_up_reports_its_log(tmp_path: Path) -> None:
