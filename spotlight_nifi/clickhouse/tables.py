@@ -82,19 +82,46 @@ class LoadSummary:
     plan: Plan | None = None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A table's columns once it is ready for records: None when it is missing and may not be created."""
+
+    columns: list[Column] | None
+    created: bool = False
+    plan: Plan | None = None
+
+
+def prepare_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]], *, create: bool, evolve: bool,
+                  options: Options = Options(), storage_policy: str | None = None) -> Prepared:
+    """Create a missing table from `records`, or evolve an existing one to hold them without review.
+
+    Evolution here is `Plan.unattended`: new columns and widening within a kind only. Both
+    `spotlight-nifi load --evolve` and CastToClickHouse's `evolve` mode come through here, so a
+    flow never changes a column's kind that the CLI would refuse to change."""
+    columns = table_columns(db, table)
+    if columns is None:
+        if not create or not records:
+            return Prepared(None)
+        inferred = infer_table(records, table, options, storage_policy=storage_policy)
+        db.command(inferred.create_sql)
+        return Prepared(inferred.columns, created=True)
+    if not evolve or not records:
+        return Prepared(columns)
+    migration = plan(table, columns, infer_columns(records, options)).unattended(columns)
+    apply_plan(db, migration)
+    return Prepared(migration.columns_after(columns), plan=migration)
+
+
 def load(db: ClickHouse, table: str, records: Records, rejects: Path, *, evolve: bool = False,
          options: Options = Options(), storage_policy: str | None = None) -> LoadSummary:
     """Cast and insert `records`; the misfits go to `rejects` (JSON Lines: line, reason, raw)."""
-    columns = table_columns(db, table)
-    summary = LoadSummary(read=len(records.records) + len(records.invalid), loaded=0, rejected=0)
+    prepared = prepare_table(db, table, records.records, create=True, evolve=evolve, options=options,
+                             storage_policy=storage_policy)
+    summary = LoadSummary(read=len(records.records) + len(records.invalid), loaded=0, rejected=0,
+                          created=prepared.created, plan=prepared.plan)
+    columns = prepared.columns
     if columns is None:
-        inferred = infer_table(records.records, table, options, storage_policy=storage_policy)
-        db.command(inferred.create_sql)
-        columns, summary.created = inferred.columns, True
-    elif evolve:
-        summary.plan = plan(table, columns, infer_columns(records.records, options)).unattended(columns)
-        apply_plan(db, summary.plan)
-        columns = summary.plan.columns_after(columns)
+        raise SchemaEvolutionError(table, "*", "no records to create the table from")
     try:
         caster = compile_caster(columns)
     except ValueError as error:

@@ -15,10 +15,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from spotlight_nifi.cast import compile_caster
 from spotlight_nifi.clickhouse import ClickHouse, connect
-from spotlight_nifi.clickhouse.tables import apply_plan, table_columns
+from spotlight_nifi.clickhouse.tables import prepare_table, table_columns
 from spotlight_nifi.errors import ConfigError, RecordCastError, SchemaEvolutionError, SpotlightError
-from spotlight_nifi.infer import infer_columns, infer_table
-from spotlight_nifi.infer.evolve import plan
 from spotlight_nifi.infer.types import Column
 from spotlight_nifi.ingest import envelope, failure_record
 from spotlight_nifi.ingest.batch import cast_batch, gc_paused, read_batch, sample
@@ -101,17 +99,7 @@ class Connections:
 
 def _columns(db: ClickHouse, table: str, records: Sequence[dict], mode: SchemaMode) -> list[Column] | None:
     """The table's columns after creating or evolving it as `mode` allows; None when it is missing."""
-    columns = table_columns(db, table)
-    if columns is None:
-        if mode == "reject" or not records:
-            return None
-        db.command(infer_table(records, table).create_sql)
-        return table_columns(db, table)
-    if mode == "evolve" and records:
-        migration = plan(table, columns, infer_columns(records))
-        apply_plan(db, migration)
-        return migration.columns_after(columns)
-    return columns
+    return prepare_table(db, table, records, create=mode != "reject", evolve=mode == "evolve").columns
 
 
 def cast_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str], *, table: str,

@@ -321,6 +321,23 @@ def test_missing_table_in_reject_mode_fails_the_flowfile_and_annotate_keeps_ever
     cast.onStopped(None)
 
 
+def test_evolve_mode_adds_new_fields_but_never_changes_a_columns_kind(
+        processors: dict[str, ModuleType], clickhouse: tuple[str, Embedded]) -> None:
+    """Evolution inside NiFi is as cautious as `load --evolve`: a stray value does not turn IPv4 into text."""
+    url, db = clickhouse
+    create = configured(processors[CAST.type], CAST, {"ClickHouse URL": url, "Table": "hosts", "Schema Mode": "create"})
+    run(create, FlowFile(wrapper({"id": 1, "ip": "10.0.0.1"}, 0)))
+    evolve = configured(processors[CAST.type], CAST, {"ClickHouse URL": url, "Table": "hosts", "Schema Mode": "evolve"})
+    content = wrapper({"id": 2, "ip": "10.0.0.2", "port": 443}, 1) + b"\n" + wrapper({"id": 3, "ip": "nope"}, 2)
+    relationship, out = run(evolve, FlowFile(content))
+    assert relationship == "success"
+    assert (out.attributes[envelope.GOOD], out.attributes[envelope.FAILED]) == ("1", "1")
+    types = {name: typ for name, typ, _ in db.columns("hosts") or []}
+    assert types["ip"] == "IPv4" and types["port"] == "Nullable(UInt16)"
+    create.onStopped(None)
+    evolve.onStopped(None)
+
+
 def test_consume_kafka_parse_failure_becomes_one_row(processors: dict[str, ModuleType]) -> None:
     annotate = configured(processors[ANNOTATE.type], ANNOTATE, {"Flow Name": "f"})
     relationship, out = run(annotate, FlowFile(b"\xff{oops", {"kafka.topic": "orders", "kafka.partition": "1",
