@@ -22,6 +22,7 @@ class ProcessorProperty:
     sensitive: bool = False
     default: str | None = None
     allowable: tuple[str, ...] = ()
+    positive_integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ CAST = PythonProcessorSpec(
         ProcessorProperty("Schema Mode", "What to do when the table is missing or records carry new fields: create "
                      "the table from the first records, also evolve it, or reject such records.",
                      required=True, default="reject", allowable=("create", "evolve", "reject")),
-        ProcessorProperty("Sample Size", "Records used to infer a new table's columns.", default="1000"),
+        ProcessorProperty("Sample Size", "Records used to infer a new table's columns.", default="1000",
+                          positive_integer=True),
         ProcessorProperty("Lenient Parsing", "Repair malformed JSON where possible, recording the repair.",
                      default="true", allowable=("true", "false")),
     ),
@@ -69,7 +71,7 @@ INSERT = PythonProcessorSpec(
     "Inserts a batch of cast JSON records into ClickHouse in one native insert.",
     (
         CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, TABLE,
-        ProcessorProperty("Batch Size", "Rows per insert statement.", default="10000"),
+        ProcessorProperty("Batch Size", "Rows per insert statement.", default="10000", positive_integer=True),
     ),
 )
 

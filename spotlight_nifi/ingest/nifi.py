@@ -21,7 +21,7 @@ def _descriptor(prop: ProcessorProperty) -> Any:
     from nifiapi.properties import (  # type: ignore[import-not-found]
         ExpressionLanguageScope, PropertyDescriptor, StandardValidators)
 
-    if prop.default is not None and prop.default.isdigit():
+    if prop.positive_integer:
         validators = [StandardValidators.POSITIVE_INTEGER_VALIDATOR]
     elif prop.required and not prop.allowable:
         validators = [StandardValidators.NON_EMPTY_VALIDATOR]

@@ -241,6 +241,10 @@ def test_descriptors_are_the_specs(processors: dict[str, ModuleType], spec: Pyth
                  for d in processor.getPropertyDescriptors()]
     assert described == [(p.name, p.description, p.required, p.sensitive, p.default, p.allowable)
                          for p in spec.properties]
+    positive = [d.name for d in processor.getPropertyDescriptors()
+                if [v.name for v in d.validators] == ["jvm.org.apache.nifi.processor.util.StandardValidators."
+                                                      "POSITIVE_INTEGER_VALIDATOR"]]
+    assert positive == [p.name for p in spec.properties if p.positive_integer]
 
 
 @pytest.mark.parametrize("spec", ALL, ids=[s.type for s in ALL])
