@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,13 +84,15 @@ def wait_healthy(service: str, running: Running, check: Callable[[Running], Heal
 def terminate(running: Running, sig: signal.Signals, timeout: float = 30.0) -> None:
     """Ask the service to stop with `sig`, then kill whatever of its session is left."""
     if is_alive(running.pid, running.start_ticks):
-        os.kill(running.pid, sig)
+        with suppress(ProcessLookupError):
+            os.kill(running.pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not session_members(running.pid):
             return
         time.sleep(0.2)
     for pid in session_members(running.pid):
-        os.kill(pid, signal.SIGKILL)
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     while session_members(running.pid):
         time.sleep(0.1)

@@ -56,14 +56,22 @@ def services(cache: Path) -> dict[str, Service]:
     return {"kafka": KafkaService(cache), "postgres": PostgresService()}
 
 
-def blocked_reason(name: str) -> str:
-    """Why a service in `BLOCKED` cannot be assembled, checked against Maven Central now."""
+def blocked_reason(name: str, cache: Path, *, refresh: bool = False) -> str:
+    """Why a service in `BLOCKED` cannot be assembled. Maven Central is asked by `dev install`
+    (`refresh`) or when no answer is cached yet, so `dev up` does not go to the network each time."""
+    cached = cache / "blocked" / f"{name}.txt"
+    if cached.is_file() and not refresh:
+        return cached.read_text(encoding="utf-8")
     absent, unknown = maven.missing(BLOCKED[name])
     if absent:
-        return f"not on Maven Central (404): {', '.join(absent)}"
-    if unknown:
+        reason = f"not on Maven Central (404): {', '.join(absent)}"
+    elif unknown:
         return f"could not check Maven Central for: {', '.join(unknown)}"
-    return f"published on Maven Central ({', '.join(BLOCKED[name])}), but spotlight_nifi.stack cannot run it yet"
+    else:
+        reason = f"published on Maven Central ({', '.join(BLOCKED[name])}), but spotlight_nifi.stack cannot run it yet"
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text(reason, encoding="utf-8")
+    return reason
 
 
 @contextmanager
@@ -82,6 +90,9 @@ def install(cache: Path, progress: Progress | None = None) -> list[str]:
     for name, service in available.items():
         with _step(progress, f"{name}: install"):
             service.install()
+    for name in BLOCKED:
+        with _step(progress, f"{name}: checking Maven Central"):
+            blocked_reason(name, cache, refresh=True)
     return list(available)
 
 
@@ -102,8 +113,7 @@ def up(
         state = StackState.load(run_dir)
         for name in wanted:
             if name in BLOCKED:
-                with _step(progress, f"{name}: checking Maven Central"):
-                    state.unavailable[name] = blocked_reason(name)
+                state.unavailable[name] = blocked_reason(name, cache)
                 state.save(run_dir)
                 continue
             service = available[name]

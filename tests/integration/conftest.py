@@ -7,13 +7,11 @@ the test fails with the reason under `CI=true` and is skipped with the reason el
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import psycopg
 import pytest
@@ -24,13 +22,7 @@ from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack import postgres
 from spotlight_nifi.stack.state import Running, StackState
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Fail loudly in CI, skip with the reason on a developer machine."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
+from tests.availability import unavailable
 
 
 def make_run_dir() -> Path:

@@ -32,7 +32,7 @@ from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.ingest import envelope, nar
 from spotlight_nifi.processor_specs import ALL, ANNOTATE, CAST, INSERT, PROCESSORS_VERSION, PythonProcessorSpec
 from spotlight_nifi.stack.maven import MAVEN_CENTRAL
-from tests.integration.conftest import unavailable
+from tests.availability import unavailable
 
 API_VERSION = "2.3.0"
 PACKAGE_DIR = nar.project_root() / "processors" / nar.PACKAGE

@@ -19,6 +19,7 @@ from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.process import Health, spawn, wait_healthy
+from spotlight_nifi.stack.services import blocked_reason
 from spotlight_nifi.stack.state import Running, session_members
 from spotlight_nifi.versions import KAFKA_VERSION
 
@@ -126,3 +127,12 @@ def test_a_service_that_exits_during_start_up_reports_its_log(tmp_path: Path) ->
     with pytest.raises(ServiceError, match="exited during start-up") as raised:
         wait_healthy("boom", running, lambda _: Health(False, "not yet"), timeout=60)
     assert "fatal: boom" in raised.value.log_tail
+
+
+def test_the_maven_check_is_cached_so_dev_up_needs_no_network(tmp_path: Path) -> None:
+    first = blocked_reason("nifi-registry", tmp_path)
+    assert first.startswith(("not on Maven Central (404)", "published on Maven Central")), first
+    cached = tmp_path / "blocked" / "nifi-registry.txt"
+    cached.write_text("answer from an earlier dev install")
+    assert blocked_reason("nifi-registry", tmp_path) == "answer from an earlier dev install"
+    assert blocked_reason("nifi-registry", tmp_path, refresh=True) == first == cached.read_text()

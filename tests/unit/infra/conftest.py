@@ -12,6 +12,7 @@ import pytest
 
 from spotlight_nifi.config import Settings
 from spotlight_nifi.stack.state import cache_dir
+from tests.availability import unavailable
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_ENV = ROOT / "example.env"
@@ -28,12 +29,6 @@ def example() -> Settings:
     return Settings.load(EXAMPLE_ENV, environ={})
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def compose_schema_path() -> Path:
     """The schema file, fetched once with `npm pack` into the user cache (never into the repo)."""
@@ -42,12 +37,12 @@ def compose_schema_path() -> Path:
         return target
     npm = shutil.which("npm")
     if npm is None:
-        _unavailable(f"npm is not installed: it fetches the Compose Specification schema ({SCHEMA_PACKAGE})")
+        unavailable(f"npm is not installed: it fetches the Compose Specification schema ({SCHEMA_PACKAGE})")
     target.parent.mkdir(parents=True, exist_ok=True)
     packed = subprocess.run([npm, "pack", SCHEMA_PACKAGE, "--silent", "--pack-destination", str(target.parent)],
                             capture_output=True, text=True, timeout=300)
     if packed.returncode != 0:
-        _unavailable(f"`npm pack {SCHEMA_PACKAGE}` failed: {packed.stderr.strip()[-500:]}")
+        unavailable(f"`npm pack {SCHEMA_PACKAGE}` failed: {packed.stderr.strip()[-500:]}")
     tarball = target.parent / packed.stdout.strip().splitlines()[-1]
     with tarfile.open(tarball) as archive:
         member = archive.extractfile(SCHEMA_MEMBER)
