@@ -27,11 +27,11 @@ def connect(dsn: str) -> psycopg.Connection:
     try:
         return psycopg.connect(dsn, connect_timeout=10)
     except psycopg.ProgrammingError as error:
-        raise FailureDBError(f"`FAILURE_DB_DSN` is not a valid libpq DSN: {error}") from None
+        raise FailureDBError(f"the failure DB DSN (`--dsn` or `FAILURE_DB_DSN`) is not a valid libpq DSN: {error}") from None
     except psycopg.OperationalError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise FailureDBError(
-            f"cannot connect to the failure DB `{describe(dsn)}`: {first}; check `FAILURE_DB_DSN` "
+            f"cannot connect to the failure DB `{describe(dsn)}`: {first}; check `--dsn` or `FAILURE_DB_DSN` "
             "(`spotlight-nifi dev env` prints the local one)"
         ) from None
 

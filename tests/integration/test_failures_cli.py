@@ -69,6 +69,14 @@ def test_a_missing_dsn_names_the_variable(capsys: pytest.CaptureFixture[str], ds
     assert err.startswith("Error: `FAILURE_DB_DSN` is not set: set it in the environment or in `.env`")
 
 
+def test_an_unreachable_failure_db_is_named_with_both_ways_to_fix_it(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "failures", "list", "--dsn", "host=127.0.0.1 port=1 user=steward dbname=failures")
+    assert code == 1
+    text = " ".join(err.split())
+    assert text.startswith("Error: cannot connect to the failure DB `steward@127.0.0.1:1/failures`: ")
+    assert text.endswith("check `--dsn` or `FAILURE_DB_DSN` (`spotlight-nifi dev env` prints the local one)")
+
+
 def test_replay(capsys: pytest.CaptureFixture[str], dsn: str, kafka_bootstrap: str,
                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
