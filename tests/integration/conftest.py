@@ -18,6 +18,8 @@ import pytest
 
 from spotlight_nifi import failures
 from spotlight_nifi import stack as local_stack
+from spotlight_nifi.clickhouse import connect
+from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack import postgres
@@ -105,3 +107,22 @@ def failure_db(postgres_dsn: str) -> str:
     with psycopg.connect(postgres_dsn) as conn:
         conn.execute("TRUNCATE failures RESTART IDENTITY")
     return postgres_dsn
+
+
+@pytest.fixture(scope="module")
+def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Embedded]]:
+    """The embedded ClickHouse engine on a fresh data directory, with its `chdb://` URL, for one module
+    (chdb allows one data directory per process at a time, so modules take turns)."""
+    url = f"chdb://{tmp_path_factory.mktemp('clickhouse')}"
+    db = connect(url)
+    if not isinstance(db, Embedded):
+        raise TypeError(f"`{url}` did not open the embedded engine")
+    yield url, db
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def db(clickhouse: tuple[str, Embedded]) -> Embedded:
+    """The module's embedded ClickHouse engine, for tests that need no URL."""
+    return clickhouse[1]
+

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv6Address
@@ -15,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spotlight_nifi.cast import compile_caster
-from spotlight_nifi.clickhouse import connect
 from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.clickhouse.tables import evolve_table, load, table_columns, table_schema
 from spotlight_nifi.errors import ClickHouseError
@@ -23,14 +21,6 @@ from spotlight_nifi.infer import Options, infer_table
 from spotlight_nifi.infer.names import quote
 from spotlight_nifi.infer.reader import parse_json, parse_lines
 from spotlight_nifi.infer.types import CHType
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
-    backend = connect(f"chdb://{tmp_path_factory.mktemp('clickhouse')}")
-    assert isinstance(backend, Embedded)
-    yield backend
-    backend.close()
 
 
 def _from_clickhouse(value: Any, typ: CHType) -> Any:

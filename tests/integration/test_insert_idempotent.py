@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
 from spotlight_nifi.cast import compile_caster
-from spotlight_nifi.clickhouse import connect
 from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.clickhouse.tables import load
 from spotlight_nifi.errors import ClickHouseError
@@ -21,14 +19,6 @@ from spotlight_nifi.ingest.batch import cast_batch, read_batch
 from spotlight_nifi.ingest.steps import insert_flowfile
 
 RECORDS = [{"id": n, "name": f"n{n % 3}"} for n in range(50)]
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
-    backend = connect(f"chdb://{tmp_path_factory.mktemp('clickhouse')}")
-    assert isinstance(backend, Embedded)
-    yield backend
-    backend.close()
 
 
 class FailsOnInsert:

@@ -32,7 +32,6 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from spotlight_nifi import failures
 from spotlight_nifi.cast import json_bytes
-from spotlight_nifi.clickhouse import connect
 from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.ingest.failure_record import PARSE_FAILURE
@@ -137,15 +136,6 @@ def produce(bootstrap: str, topic: str) -> dict[tuple[int, int], Sent]:
         producer.poll(0)
     assert producer.flush(60) == 0
     return placed
-
-
-@pytest.fixture(scope="module")
-def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Embedded]]:
-    url = f"chdb://{tmp_path_factory.mktemp('clickhouse')}"
-    db = connect(url)
-    assert isinstance(db, Embedded)
-    yield url, db
-    db.close()
 
 
 @dataclass

@@ -17,7 +17,6 @@ import importlib
 import sys
 import urllib.request
 import zipfile
-from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
@@ -26,7 +25,6 @@ from typing import Any
 import orjson
 import pytest
 
-from spotlight_nifi.clickhouse import connect
 from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.ingest import envelope, nar
@@ -212,15 +210,6 @@ def run(processor: Any, flowfile: FlowFile) -> tuple[str, FlowFile]:
     if result.getRelationship() == "failure" or result.getContents() is None:
         return result.getRelationship(), FlowFile(flowfile.content, attributes)
     return result.getRelationship(), FlowFile(result.getContents(), attributes)
-
-
-@pytest.fixture(scope="module")
-def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Embedded]]:
-    url = f"chdb://{tmp_path_factory.mktemp('clickhouse')}"
-    db = connect(url)
-    assert isinstance(db, Embedded)
-    yield url, db
-    db.close()
 
 
 def wrapper(value: Any, offset: int) -> bytes:
