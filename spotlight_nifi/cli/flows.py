@@ -12,22 +12,27 @@ from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import FlowLoadError
 from spotlight_nifi.flow.build import BuildResult, build, check
 from spotlight_nifi.flow.diff import diff_flows
-from spotlight_nifi.flow.target import target_manifest
+from spotlight_nifi.flow.release import Release
+from spotlight_nifi.flow.target import target_manifest, target_release
 
 FLOWS_DIR = typer.Option(Path("flows"), "--flows", help="Directory of flow modules.")
 MANIFEST = typer.Option(None, "--manifest", help="Runtime manifest JSON file (else NIFI_RUNTIME_MANIFEST, "
-                        "NIFI_URL, or the pinned version's published artifacts).")
+                        "NIFI_URL, or the target version's published artifacts).")
+NIFI_VERSION = typer.Option(None, "--nifi-version", help="NiFi release to compile for (else NIFI_VERSION, "
+                            "else the pinned one): its property keys and bundle versions.")
+ENVIRONMENT = typer.Option(None, "--environment", help="Environment whose settings to use first "
+                           "(e.g. dev reads DEV_NIFI_VERSION before NIFI_VERSION).")
 STRICT = typer.Option(False, "--strict", help="Fail when a component's bundle is not in the manifest.")
 ENV_FILE = typer.Option(Path(".env"), "--env-file", help="The .env file to read settings from.")
 
 
-def _report(console: Console, verb: str, result: BuildResult, source: str) -> None:
+def _report(console: Console, verb: str, result: BuildResult, source: str, target: Release) -> None:
     for bundle, paths in sorted(result.unchecked.items()):
         console.print(f"[yellow]not checked:[/yellow] {len(paths)} component(s) of bundle `{bundle}`, which the "
                       "runtime manifest does not hold (--strict makes this an error)")
     unchecked = sum(len(paths) for paths in result.unchecked.values())
-    console.print(f"{len(result.flows)} flow(s) {verb}; structure checked, components checked against {source}"
-                  + (f" except {unchecked} not checked" if unchecked else ""))
+    console.print(f"{len(result.flows)} flow(s) {verb} for NiFi {target.version}; structure checked, components "
+                  f"checked against {source}" + (f" except {unchecked} not checked" if unchecked else ""))
 
 
 def register(app: typer.Typer) -> None:
@@ -37,24 +42,30 @@ def register(app: typer.Typer) -> None:
     def build_command(flows: list[str] = typer.Argument(None, help="Flow names or module names; all when none."),
                       out: Path = typer.Option(Path("build/flows"), "--out", help="Output directory."),
                       flows_dir: Path = FLOWS_DIR, manifest: Path | None = MANIFEST, strict: bool = STRICT,
-                      env_file: Path = ENV_FILE) -> None:
+                      env_file: Path = ENV_FILE, nifi_version: str | None = NIFI_VERSION,
+                      environment: str | None = ENVIRONMENT) -> None:
         """Compile flows to NiFi flow-definition JSON, after validating them against the runtime manifest."""
         console = Console(highlight=False, soft_wrap=True)
-        target = target_manifest(Settings.load(env_file), manifest)
-        result = build(flows_dir, out, target, flows or (), strict=strict)
+        settings = Settings.load(env_file)
+        target = target_release(settings, nifi_version, environment)
+        checked = target_manifest(settings, manifest, target=target, environment=environment)
+        result = build(flows_dir, out, checked, flows or (), strict=strict, target=target)
         for path in result.written:
             console.print(f"wrote {path}")
-        _report(console, "built", result, target.source)
+        _report(console, "built", result, checked.source, target)
 
     @app.command("validate")
     def validate_command(flows: list[str] = typer.Argument(None, help="Flow names or module names; all when none."),
                          flows_dir: Path = FLOWS_DIR, manifest: Path | None = MANIFEST, strict: bool = STRICT,
-                         env_file: Path = ENV_FILE) -> None:
+                         env_file: Path = ENV_FILE, nifi_version: str | None = NIFI_VERSION,
+                         environment: str | None = ENVIRONMENT) -> None:
         """Check flows against the runtime manifest without writing anything."""
         console = Console(highlight=False, soft_wrap=True)
-        target = target_manifest(Settings.load(env_file), manifest)
-        result = check(flows_dir, target, flows or (), strict=strict)
-        _report(console, "valid", result, target.source)
+        settings = Settings.load(env_file)
+        target = target_release(settings, nifi_version, environment)
+        checked = target_manifest(settings, manifest, target=target, environment=environment)
+        result = check(flows_dir, checked, flows or (), strict=strict, target=target)
+        _report(console, "valid", result, checked.source, target)
 
     @app.command("diff")
     def diff_command(old: Path = typer.Argument(..., help="Older flow definition JSON."),

@@ -14,6 +14,7 @@ from pathlib import Path
 from spotlight_nifi.flow.compile import compile_flow, to_json
 from spotlight_nifi.flow.loader import discover
 from spotlight_nifi.flow.manifest import RuntimeManifest
+from spotlight_nifi.flow.release import PINNED, Release
 from spotlight_nifi.flow.validate import Issue, ValidationFailed, validate
 
 
@@ -30,12 +31,12 @@ def file_name(flow_name: str) -> str:
 
 
 def check(flows_dir: Path, manifest: RuntimeManifest, selected: Sequence[str] = (), *,
-          strict: bool = False) -> BuildResult:
-    """Compile and validate the selected flows; raise ValidationFailed listing every issue."""
+          strict: bool = False, target: Release = PINNED) -> BuildResult:
+    """Compile the selected flows for `target` and validate them; raise ValidationFailed listing every issue."""
     result = BuildResult()
     issues: list[Issue] = []
     for loaded in discover(flows_dir, selected):
-        snapshot = compile_flow(loaded.flow)
+        snapshot = compile_flow(loaded.flow, target)
         report = validate(loaded.flow.name, snapshot, manifest, strict=strict)
         issues.extend(report.issues)
         for bundle, paths in report.unchecked.items():
@@ -47,9 +48,9 @@ def check(flows_dir: Path, manifest: RuntimeManifest, selected: Sequence[str] = 
 
 
 def build(flows_dir: Path, out_dir: Path, manifest: RuntimeManifest, selected: Sequence[str] = (), *,
-          strict: bool = False) -> BuildResult:
-    """Check the selected flows, then write one `<flow>.json` per flow into `out_dir`."""
-    result = check(flows_dir, manifest, selected, strict=strict)
+          strict: bool = False, target: Release = PINNED) -> BuildResult:
+    """Check the selected flows, then write one `<flow>.json` per flow, compiled for `target`, into `out_dir`."""
+    result = check(flows_dir, manifest, selected, strict=strict, target=target)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(result.flows.items()):
         target = out_dir / file_name(name)

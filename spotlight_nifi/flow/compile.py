@@ -7,7 +7,8 @@ flowEncodingVersion, latest), with:
   names, so a new version of a flow is an in-place change on the canvas, never a replace;
 - sorted keys, fixed separators and positions from `layout`, so the bytes are identical on
   every build and every machine;
-- sensitive parameters without values; sensitive properties only as `#{parameter}` references.
+- sensitive parameters without values; sensitive properties only as `#{parameter}` references;
+- NiFi's own bundles, property keys and values as the target release has them (see `release`).
 Structural mistakes (duplicate names, dangling connections, a service out of scope) raise
 `FlowDefinitionError` naming the flow and the component's path.
 """
@@ -39,6 +40,7 @@ from spotlight_nifi.flow.model import (
     Processor,
     endpoint_name,
 )
+from spotlight_nifi.flow.release import PINNED, Release
 
 NAMESPACE = uuid.UUID("5f0c6d2e-7a53-4c38-9a8e-2b8e1f0c9d41")
 FLOW_ENCODING_VERSION = "1.0"
@@ -163,8 +165,9 @@ def _bundle(bundle: Bundle) -> dict[str, str]:
 class Compiler:
     """Turns one `Flow` into a flow-definition dict."""
 
-    def __init__(self, flow: Flow) -> None:
+    def __init__(self, flow: Flow, target: Release = PINNED) -> None:
         self.flow = flow
+        self.target = target
         self.index = _Index(flow)
 
     def snapshot(self) -> dict[str, Any]:
@@ -242,6 +245,8 @@ class Compiler:
         values: dict[str, str | None] = {}
         descriptors: dict[str, dict[str, Any]] = {}
         for key, value in extension.properties.items():
+            # `key` is the pinned release's name, which since NIFI-15164 is also the display name.
+            target_key = self.target.key(extension.type, extension.bundle, key)
             if isinstance(value, ControllerService):
                 placed = self.index.placed(value)
                 if placed is None or placed.path[:-1] != path[: len(placed.path) - 1]:
@@ -250,11 +255,11 @@ class Compiler:
                         f"property `{key}` names controller service `{value.name}`, which is not in this "
                         "group or a group above it: add the service to the group or an ancestor",
                     )
-                values[key] = placed.identifier
+                values[target_key] = placed.identifier
             else:
-                values[key] = value
-            descriptors[key] = {
-                "name": key,
+                values[target_key] = self.target.value(extension.type, extension.bundle, key, value)
+            descriptors[target_key] = {
+                "name": target_key,
                 "displayName": key,
                 "identifiesControllerService": isinstance(value, ControllerService),
                 "sensitive": key in extension.sensitive,
@@ -268,7 +273,7 @@ class Compiler:
         return {
             **self._common(processor, position, "PROCESSOR"),
             "type": processor.type,
-            "bundle": _bundle(processor.bundle),
+            "bundle": _bundle(self.target.bundle(processor.bundle)),
             "properties": properties,
             "propertyDescriptors": descriptors,
             "style": {},
@@ -293,8 +298,9 @@ class Compiler:
         return {
             **self._common(service, (0.0, 0.0), "CONTROLLER_SERVICE"),
             "type": service.type,
-            "bundle": _bundle(service.bundle),
-            "controllerServiceApis": [{"type": api, "bundle": _bundle(b)} for api, b in service.apis],
+            "bundle": _bundle(self.target.bundle(service.bundle)),
+            "controllerServiceApis": [{"type": api, "bundle": _bundle(self.target.bundle(b))}
+                                      for api, b in service.apis],
             "properties": properties,
             "propertyDescriptors": descriptors,
             "bulletinLevel": service.bulletin_level,
@@ -396,9 +402,10 @@ def _describe_parameter(description: str, env: str | None) -> str:
     return f"{description} {source}".strip()
 
 
-def compile_flow(flow: Flow) -> dict[str, Any]:
-    """The flow-definition dict of `flow`; raises FlowDefinitionError on structural mistakes."""
-    return Compiler(flow).snapshot()
+def compile_flow(flow: Flow, target: Release = PINNED) -> dict[str, Any]:
+    """The flow-definition dict of `flow` for the `target` NiFi release (default: the pinned one);
+    raises FlowDefinitionError on structural mistakes."""
+    return Compiler(flow, target).snapshot()
 
 
 def to_json(snapshot: dict[str, Any]) -> str:

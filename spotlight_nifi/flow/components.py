@@ -1,9 +1,12 @@
 """Typed constructors for the components Spotlight's flows use, plus the generic forms.
 
-Each constructor knows its type, bundle, property keys (NiFi 2.12 names, which equal the
-display names since NIFI-15164) and which properties are sensitive; anything else can be set
-with `properties={...}` and is checked against the runtime manifest at build time. For a
-component without a constructor, use `processor(...)` / `service(...)` with its type and NAR.
+Each constructor knows its type, bundle, property keys and which properties are sensitive.
+Keys, values and bundle versions are the pinned release's (`versions.NIFI_VERSION`; keys equal
+the display names since NIFI-15164); `compile_flow` renders them for an older target with the
+table in `property_changes`, so one flow source serves every environment. Anything else can be
+set with `properties={...}`, in the pinned release's keys, and is checked against the runtime
+manifest at build time. For a component without a constructor, use `processor(...)` /
+`service(...)` with its type and NAR.
 """
 
 from __future__ import annotations
@@ -96,6 +99,16 @@ def publish_kafka(name: str, *, connection: ControllerService, topic: str,
     return processor(name, "org.apache.nifi.kafka.processors.PublishKafka", KAFKA,
                      _merge({"Kafka Connection Service": connection, "Topic Name": topic}, properties),
                      role="sink", **settings)
+
+
+def listen_http(name: str, *, port: str, base_path: str,
+                properties: Mapping[str, PropertyValue] | None = None, **settings: object) -> Processor:
+    """ListenHTTP: each POST body becomes one FlowFile on `success`, answered 200 only once NiFi has stored it.
+
+    Plain HTTP unless `properties` name an `SSL Context Service`; NiFi gives it no bind address (it
+    listens on every interface)."""
+    return processor(name, "org.apache.nifi.processors.standard.ListenHTTP", STANDARD,
+                     _merge({"Base Path": base_path, "Listening Port": port}, properties), role="source", **settings)
 
 
 def put_database_record(name: str, *, reader: ControllerService, pool: ControllerService, table: str,

@@ -46,7 +46,7 @@ from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ManifestError
 from spotlight_nifi.flow.model import Bundle
 from spotlight_nifi.flow.manifest_nar import artifact_url, download, parse_coordinate, read_nar
-from spotlight_nifi.flow.manifest_sources import FLOW_NARS, RUNTIME_MANIFEST_ARTIFACT
+from spotlight_nifi.flow.manifest_sources import RUNTIME_MANIFEST_ARTIFACT, nar_coordinates
 from spotlight_nifi.versions import NIFI_GROUP, NIFI_VERSION
 
 ComponentKind = Literal[
@@ -223,15 +223,16 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 def manifest_from_settings(
     settings: Settings, path: Path | None = None, *, environment: str | None = None, allow_missing: bool = False,
+    nifi_version: str = NIFI_VERSION,
 ) -> RuntimeManifest:
     """The manifest a command validates against: `path`, else `NIFI_RUNTIME_MANIFEST`, else `NIFI_URL`,
-    else the pinned NiFi version (published artifact, else the NARs our flows use)."""
+    else `nifi_version`'s published artifacts (the runtime manifest, else the NARs our flows use)."""
     file = path or settings.get("NIFI_RUNTIME_MANIFEST", environment=environment)
     return load_manifest(
         Path(file) if file else None,
         nifi_url=settings.get("NIFI_URL", environment=environment),
-        maven_version=NIFI_VERSION,
-        nars=FLOW_NARS,
+        maven_version=nifi_version,
+        nars=nar_coordinates(nifi_version),
         allow_missing=allow_missing,
         cache_dir=default_cache_dir(settings.with_prefix("")),
     )

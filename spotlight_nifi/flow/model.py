@@ -34,7 +34,8 @@ class Bundle:
 
     @classmethod
     def nifi(cls, artifact: str, version: str = NIFI_VERSION) -> Bundle:
-        """A bundle shipped with Apache NiFi itself."""
+        """A bundle shipped with Apache NiFi itself; at the pinned version (the default) it follows the
+        release a flow is compiled for (see `release`)."""
         return cls(NIFI_GROUP, artifact, version)
 
     @classmethod

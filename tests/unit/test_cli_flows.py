@@ -9,6 +9,8 @@ import pytest
 
 from spotlight_nifi.cli import main
 from spotlight_nifi.flow.manifest import RuntimeManifest
+from spotlight_nifi.flow.property_changes import TARGET_VERSIONS
+from spotlight_nifi.versions import NIFI_VERSION
 
 VALID = '''
 from spotlight_nifi.flow import components as c
@@ -108,3 +110,44 @@ def test_diff_masks_secrets_and_names_changes(tmp_path: Path, capsys: pytest.Cap
 def test_a_usage_error_prints_usage_and_exits_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["diff"], capsys)
     assert code == 2 and "Missing argument 'old'" in err and "Traceback" not in err
+
+
+GOLDEN_2_3 = Path(__file__).resolve().parents[1] / "golden" / "flows" / "nifi-2.3.0"
+FLOWS = Path(__file__).resolve().parents[2] / "flows"
+
+
+def test_build_for_2_3_0_writes_the_2_3_0_golden_files(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = project / "out"
+    code, out, _ = run(["build", "--nifi-version", "2.3.0", "--out", str(out_dir), "--flows", str(FLOWS),
+                        "--manifest", str(project / "manifest.json"), "--env-file", str(project / ".env")], capsys)
+    assert code == 0, out
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(p.name for p in GOLDEN_2_3.glob("*.json"))
+    for path in out_dir.iterdir():
+        assert path.read_bytes() == (GOLDEN_2_3 / path.name).read_bytes(), path.name
+    assert "2 flow(s) built for NiFi 2.3.0" in out
+
+
+@pytest.mark.parametrize(("env", "args"), [
+    ("NIFI_VERSION=2.3.0\n", []),
+    ("NIFI_VERSION=2.12.0\nDEV_NIFI_VERSION=2.3.0\n", ["--environment", "dev"]),
+], ids=["env-file", "per-environment"])
+def test_the_nifi_version_comes_from_the_env_file(project: Path, capsys: pytest.CaptureFixture[str], env: str,
+                                                  args: list[str]) -> None:
+    (project / ".env").write_text(env)
+    out_dir = project / "out"
+    code, out, _ = run(["build", "--out", str(out_dir), "--flows", str(FLOWS), "http_ingest",
+                        "--manifest", str(project / "manifest.json"), "--env-file", str(project / ".env"), *args],
+                       capsys)
+    assert code == 0 and "1 flow(s) built for NiFi 2.3.0" in out
+    expected = GOLDEN_2_3 / "spotlight-http-ingest.json"
+    assert (out_dir / expected.name).read_bytes() == expected.read_bytes()
+
+
+def test_an_unknown_nifi_version_is_one_line_naming_it_and_the_known_ones(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_flow(project)
+    code, _, err = run(["validate", "--nifi-version", "2.99.0", *common(project)], capsys)
+    assert code == 1
+    assert err == ("Error: NiFi version `2.99.0` is not a known target (known: " + ", ".join(TARGET_VERSIONS)
+                   + f"; default: the pinned {NIFI_VERSION}); a newer release needs its key changes checked into "
+                   "spotlight_nifi/flow/property_changes.py first")
