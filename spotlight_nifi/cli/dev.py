@@ -43,12 +43,13 @@ def up(
     services: list[str] = typer.Argument(None, help="Services to start (default: all)."),
     kafka_port: int = typer.Option(0, help="Kafka broker port (default: last run's, else a free one)."),
     postgres_port: int = typer.Option(0, help="PostgreSQL port (default: last run's, else a free one)."),
+    clickhouse_port: int = typer.Option(0, help="ClickHouse HTTP port (default: last run's, else a free one)."),
     stack_dir: Path = StackDir,
 ) -> None:
     """Download (once), start and health-check the local services."""
     run_dir, cache = _dirs(stack_dir)
     with _progress() as progress:
-        stack.up(run_dir, cache, services or None, {"kafka": kafka_port, "postgres": postgres_port}, progress)
+        stack.up(run_dir, cache, services or None, {"kafka": kafka_port, "postgres": postgres_port, "clickhouse": clickhouse_port}, progress)
     _print_status(run_dir, cache)
 
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -75,6 +76,13 @@ def bundle_dependencies(root: Path, target: Path, log: Path) -> None:
     _pip(["install", "--quiet", "--target", str(target), *others], log)
 
 
+def _directories(names: Iterable[str]) -> list[str]:
+    """Every folder above `names`, as zip directory entries: NiFi's NAR unpacker creates a file's
+    folder only from such an entry, never from the file's path."""
+    found = {"/".join(parts[:i]) + "/" for parts in (n.split("/") for n in names) for i in range(1, len(parts))}
+    return sorted(found)
+
+
 def build_nar(out_dir: Path, root: Path | None = None) -> Path:
     """Build `spotlight-processors-nar-<version>.nar` in `out_dir`; returns its path."""
     root = root or project_root()
@@ -86,13 +94,17 @@ def build_nar(out_dir: Path, root: Path | None = None) -> Path:
     with tempfile.TemporaryDirectory(prefix="spotlight-nar-") as work:
         deps = Path(work) / "bundled"
         bundle_dependencies(root, deps, out_dir / "pip.log")
+        files = {"META-INF/MANIFEST.MF": None}
+        files.update({f"{PACKAGE}/{p.relative_to(package_dir).as_posix()}": p for p in sorted(package_dir.rglob("*.py"))})
+        files.update({f"{BUNDLED}/{p.relative_to(deps).as_posix()}": p for p in sorted(deps.rglob("*"))
+                      if p.is_file() and "__pycache__" not in p.parts})
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as nar:
+            for directory in _directories(files):
+                nar.writestr(directory, b"")
             nar.writestr("META-INF/MANIFEST.MF", manifest(datetime.now(timezone.utc)))
-            for path in sorted(package_dir.rglob("*.py")):
-                nar.write(path, f"{PACKAGE}/{path.relative_to(package_dir).as_posix()}")
-            for path in sorted(deps.rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    nar.write(path, f"{BUNDLED}/{path.relative_to(deps).as_posix()}")
+            for name, path in files.items():
+                if path is not None:
+                    nar.write(path, name)
     return target
 
 

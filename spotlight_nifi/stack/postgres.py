@@ -87,7 +87,9 @@ class PostgresService:
         url = f"postgresql://{SUPERUSER}@{HOST}:{chosen}/postgres"
         return Running(
             name=self.name, pid=pid, start_ticks=ticks, url=url, version=version.stdout.split()[2],
-            ports={"postgres": chosen}, directory=str(work), log=str(log), env={"FAILURE_DB_DSN": url},
+            ports={"postgres": chosen}, directory=str(work), log=str(log),
+            env={"FAILURE_DB_DSN": url, "FAILURE_DB_JDBC_URL": f"jdbc:postgresql://{HOST}:{chosen}/postgres",
+                 "FAILURE_DB_USER": SUPERUSER, "FAILURE_DB_PASSWORD": ""},
         )
 
     def _initdb(self, binaries: Path, data: Path, work: Path, run_as: str | None) -> None:

@@ -1,9 +1,9 @@
 """The registry of local services and the three operations on the whole stack: up, status, down.
 
 A service is anything with `install` (fetch what it needs, a no-op once cached), `start`
-(spawn it on a port), `health`, `stop` and `log_path`: NiFi and NiFi Registry join `services()`
-once their artifacts can be fetched. Until then they are listed in `BLOCKED` with the Maven
-coordinates they need, and `up` records why they cannot start.
+(spawn it on a port), `health`, `stop` and `log_path`. A service whose artifacts cannot be
+fetched is listed in `BLOCKED` with the Maven coordinates it needs instead, and `up` records why
+it cannot start.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from rich.progress import Progress
 
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack import maven
+from spotlight_nifi.stack.clickhouse import ClickHouseService
 from spotlight_nifi.stack.kafka import KafkaService
+from spotlight_nifi.stack.nifi import NiFiService
+from spotlight_nifi.stack.nifi_registry import NiFiRegistryService
 from spotlight_nifi.stack.postgres import PostgresService
 from spotlight_nifi.stack.process import Health, port_free, wait_healthy
 from spotlight_nifi.stack.state import Running, StackState, is_alive, locked, rss_bytes, session_members
-from spotlight_nifi.versions import NIFI_GROUP, NIFI_VERSION
+from spotlight_nifi.versions import NIFI_VERSION
 
 
 class Service(Protocol):
@@ -39,21 +42,13 @@ class Service(Protocol):
     def log_path(self, run_dir: Path) -> Path: ...
 
 
-def _nifi(artifact: str, group: str = NIFI_GROUP) -> str:
-    return f"{group}:{artifact}:{NIFI_VERSION}"
-
-
-BLOCKED: dict[str, list[str]] = {
-    "nifi": [_nifi(a) for a in ("nifi-bootstrap", "nifi-resources", "nifi-standard-nar", "nifi-kafka-nar",
-                                "nifi-kafka-3-service-nar", "nifi-web-frontend", "nifi-runtime-manifest")],
-    # NiFi Registry publishes under its own group, `org.apache.nifi.registry`.
-    "nifi-registry": [_nifi(a, f"{NIFI_GROUP}.registry") for a in ("nifi-registry-core", "nifi-registry-assembly")],
-}
+BLOCKED: dict[str, list[str]] = {}
 
 
 def services(cache: Path) -> dict[str, Service]:
     """The services `dev up` can start, in start order."""
-    return {"kafka": KafkaService(cache), "postgres": PostgresService()}
+    return {"kafka": KafkaService(cache), "postgres": PostgresService(), "clickhouse": ClickHouseService(), "nifi": NiFiService(cache),
+            "nifi-registry": NiFiRegistryService(cache)}
 
 
 def blocked_reason(name: str, cache: Path, *, refresh: bool = False) -> str:

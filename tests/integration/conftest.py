@@ -81,6 +81,37 @@ def kafka_bootstrap(stack: LocalStack) -> str:
 
 
 @pytest.fixture(scope="session")
+def nifi_registry_url(stack: LocalStack) -> str:
+    """`http://127.0.0.1:PORT` of the session's NiFi Registry 0.8.0."""
+    return stack.require("nifi-registry").url
+
+
+@pytest.fixture(scope="session")
+def nifi_url(stack: LocalStack) -> str:
+    """`http://127.0.0.1:PORT` of the session's NiFi 2.3.0 (started once: it takes half a minute)."""
+    return stack.require("nifi").url
+
+
+@pytest.fixture(scope="session")
+def stack_settings(stack: LocalStack, nifi_url: str) -> Callable[..., Settings]:
+    """`stack_settings(KEY=value, ...)`: the settings a user gets from `spotlight-nifi dev env` with
+    PostgreSQL, ClickHouse and NiFi up, plus these keys (a deploy reads its parameters from them)."""
+    running = [stack.require(name) for name in ("postgres", "clickhouse", "nifi")]
+    local = {key: value for service in running for key, value in service.env.items()}
+
+    def settings(**extra: str) -> Settings:
+        return Settings(environ={**local, **extra})
+
+    return settings
+
+
+@pytest.fixture(scope="session")
+def clickhouse_url(stack: LocalStack) -> str:
+    """`http://127.0.0.1:PORT/default`: the embedded ClickHouse engine behind ClickHouse's HTTP interface."""
+    return stack.require("clickhouse").url
+
+
+@pytest.fixture(scope="session")
 def new_database(stack: LocalStack) -> Callable[[str], str]:
     """`new_database(prefix)` creates a fresh, empty database on the session's PostgreSQL; its DSN."""
     port = stack.require("postgres").ports["postgres"]
