@@ -40,6 +40,16 @@ class Settings:
                     return source[name]
         return default
 
+    def defined(self, key: str, *, environment: str | None = None) -> str | None:
+        """Like `get`, but a key set to the empty string counts: `CLICKHOUSE_PASSWORD=` says the password
+        is empty, which is not the same as forgetting to set it."""
+        keys = [f"{environment.upper()}_{key}", key] if environment else [key]
+        for name in keys:
+            for source in (self.environ, self.file_values):
+                if name in source:
+                    return source[name]
+        return None
+
     def require(self, key: str, *, environment: str | None = None, hint: str = "") -> str:
         """The value of `key`, or an error naming the variable and where it was looked for."""
         value = self.get(key, environment=environment)

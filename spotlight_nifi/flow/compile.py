@@ -16,6 +16,7 @@ Structural mistakes (duplicate names, dangling connections, a service out of sco
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -395,11 +396,20 @@ def _parameter(parameter: Parameter) -> dict[str, Any]:
     return body
 
 
+_ENV_SOURCE = "Filled from .env key {} at deploy time."
+_ENV_SOURCE_PATTERN = re.compile(re.escape(_ENV_SOURCE).replace(r"\{\}", r"([A-Za-z_][A-Za-z0-9_]*)"))
+
+
 def _describe_parameter(description: str, env: str | None) -> str:
     if env is None:
         return description
-    source = f"Filled from .env key {env} at deploy time."
-    return f"{description} {source}".strip()
+    return f"{description} {_ENV_SOURCE.format(env)}".strip()
+
+
+def parameter_env_key(description: str) -> str | None:
+    """The `.env` key a compiled parameter's description names (deploy fills the parameter from it)."""
+    found = _ENV_SOURCE_PATTERN.search(description or "")
+    return found.group(1) if found else None
 
 
 def compile_flow(flow: Flow, target: Release = PINNED) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from spotlight_nifi import processor_specs
+from spotlight_nifi.ingest.batch import HTTP_BATCH
 from spotlight_nifi.flow.model import Bundle, ControllerService, Processor, PropertyValue, Role
 from spotlight_nifi.processor_specs import PythonProcessorSpec
 
@@ -106,9 +107,11 @@ def listen_http(name: str, *, port: str, base_path: str,
     """ListenHTTP: each POST body becomes one FlowFile on `success`, answered 200 only once NiFi has stored it.
 
     Plain HTTP unless `properties` name an `SSL Context Service`; NiFi gives it no bind address (it
-    listens on every interface)."""
+    listens on every interface). The `Spotlight-Batch` header a producer names its batch with becomes
+    an attribute, so a re-sent batch is recognised downstream (`spotlight_nifi.ingest.batch.HTTP_BATCH`)."""
     return processor(name, "org.apache.nifi.processors.standard.ListenHTTP", STANDARD,
-                     _merge({"Base Path": base_path, "Listening Port": port}, properties), role="source", **settings)
+                     _merge({"Base Path": base_path, "Listening Port": port, "HTTP Headers for Attributes": HTTP_BATCH},
+                            properties), role="source", **settings)
 
 
 def put_database_record(name: str, *, reader: ControllerService, pool: ControllerService, table: str,

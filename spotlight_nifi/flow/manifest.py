@@ -143,7 +143,8 @@ class RuntimeManifest:
         return sorted({spec.type for spec in self.components if kind is None or spec.kind == kind})
 
     def with_components(self, specs: Iterable[ComponentSpec]) -> RuntimeManifest:
-        """A new manifest that also holds `specs` (our Python processors, before a NiFi has loaded them)."""
+        """A new manifest that also holds `specs`, replacing any entry of the same type in the same bundle
+        (our Python processors: before NiFi has loaded them it has no entry, after it one without properties)."""
         document = copy.deepcopy(dict(self.document))
         bundles: list[dict[str, Any]] = document.setdefault("bundles", [])
         added = 0
@@ -155,7 +156,7 @@ class RuntimeManifest:
                 bundles.append(entry)
             lists = entry.setdefault("componentManifest", {})
             key = next(k for k, kind in KINDS.items() if kind == spec.kind)
-            lists.setdefault(key, []).append(_component_json(spec))
+            lists[key] = [c for c in lists.get(key) or [] if c.get("type") != spec.type] + [_component_json(spec)]
             added += 1
         if not added:
             return self
@@ -255,10 +256,13 @@ def load_manifest(
     """
     if path is not None:
         return _from_file(Path(path))
-    if nifi_url:
-        return _from_nifi(nifi_url)
     cache = cache_dir if cache_dir is not None else default_cache_dir()
+    if nifi_url:
+        return _from_nifi(nifi_url, cache)
     if maven_version:
+        seen = _nifi_cache(cache, maven_version)
+        if seen.is_file() and not refresh:
+            return manifest_from_json(_read_cached(seen), f"NiFi {maven_version}'s own manifest, cached from a running NiFi")
         manifest, status = _from_maven(maven_version, cache, refresh)
         if manifest is not None:
             return manifest
@@ -287,8 +291,15 @@ def _from_file(path: Path) -> RuntimeManifest:
     return manifest_from_json(data, f"file {path}")
 
 
-def _from_nifi(url: str) -> RuntimeManifest:
-    """`GET /nifi-api/flow/runtime-manifest`; TLS and token are whatever nipyapi's configuration holds."""
+def _nifi_cache(cache: Path, version: str) -> Path:
+    return cache / "manifests" / f"nifi-{version}.json"
+
+
+def _from_nifi(url: str, cache: Path) -> RuntimeManifest:
+    """`GET /nifi-api/flow/runtime-manifest`; TLS and token are whatever nipyapi's configuration holds.
+
+    The answer is kept per NiFi version: it is the truth for that version, so later builds for it
+    validate against it even while no NiFi runs."""
     import nipyapi  # here, not at the top: it costs a quarter second and only this source needs it
 
     api = url.rstrip("/") if url.rstrip("/").endswith("/nifi-api") else url.rstrip("/") + "/nifi-api"
@@ -298,7 +309,13 @@ def _from_nifi(url: str) -> RuntimeManifest:
         data = orjson.loads(response.data)
     except Exception as error:  # nipyapi raises urllib3, ApiException and socket errors alike
         raise ManifestError(f"NiFi at `{url}` did not return its runtime manifest: {error}") from error
-    return manifest_from_json(data, f"NiFi at {url}")
+    manifest = manifest_from_json(data, f"NiFi at {url}")
+    version = manifest.document.get("version")
+    if isinstance(version, str) and version:
+        seen = _nifi_cache(cache, version)
+        seen.parent.mkdir(parents=True, exist_ok=True)
+        seen.write_text(manifest.to_json(), encoding="utf-8")
+    return manifest
 
 
 def _from_maven(version: str, cache: Path, refresh: bool) -> tuple[RuntimeManifest | None, str | None]:

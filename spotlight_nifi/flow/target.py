@@ -30,8 +30,10 @@ def _spec(processor: PythonProcessorSpec):
 
 
 def with_project_processors(manifest: RuntimeManifest) -> RuntimeManifest:
-    """`manifest` plus this project's Python processors, unless it already reports them."""
-    missing = [p for p in processor_specs.ALL if not manifest.candidates(p.type)]
+    """`manifest` plus this project's Python processors where it lacks them or their properties: a
+    running NiFi lists the Python processors it loaded, but without their property descriptors."""
+    missing = [p for p in processor_specs.ALL
+               if not any(spec.properties for spec in manifest.candidates(p.type))]
     return manifest.with_components(_spec(p) for p in missing)
 
 

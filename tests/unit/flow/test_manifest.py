@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import orjson
@@ -163,39 +160,9 @@ def test_find_without_bundle_takes_the_newest_version(real_manifest: RuntimeMani
     assert len(manifest.candidates("CastRecords")) == 2
 
 
-@pytest.fixture
-def nifi_serving(real_manifest: RuntimeManifest) -> Iterator[str]:
-    """An HTTP server answering `GET /nifi-api/flow/runtime-manifest` as NiFi does, with the real manifest."""
-    body = orjson.dumps({"runtimeManifest": orjson.loads(real_manifest.to_json())})
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == "/nifi-api/flow/runtime-manifest"
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body if found else b"{}")
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def test_running_nifi_is_read_through_nipyapi(nifi_serving: str, real_manifest: RuntimeManifest) -> None:
-    manifest = load_manifest(nifi_url=nifi_serving)
-    assert manifest.source == f"NiFi at {nifi_serving}"
-    assert manifest.components == real_manifest.components
-
-
-def test_unreachable_nifi_is_a_manifest_error() -> None:
+def test_unreachable_nifi_is_a_manifest_error(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="did not return its runtime manifest"):
-        load_manifest(nifi_url="http://127.0.0.1:9")
+        load_manifest(nifi_url="http://127.0.0.1:9", cache_dir=tmp_path)
 
 
 def test_missing_nar_is_an_error_naming_it_and_the_status(tmp_path: Path) -> None:

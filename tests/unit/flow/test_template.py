@@ -46,7 +46,8 @@ def test_http_ingress_listens_on_parameters_filled_from_env() -> None:
     snapshot = compile_flow(ingest_flow("Batches", [HttpIngress("events", table="events", port=9191)]))
     listen = snapshot["flowContents"]["processGroups"][0]["processors"][0]
     assert listen["type"] == "org.apache.nifi.processors.standard.ListenHTTP"
-    assert listen["properties"] == {"Base Path": "#{http.ingress.base.path}", "Listening Port": "#{http.ingress.port}"}
+    assert listen["properties"] == {"Base Path": "#{http.ingress.base.path}", "Listening Port": "#{http.ingress.port}",
+                                    "HTTP Headers for Attributes": "Spotlight-Batch"}
     assert listen["autoTerminatedRelationships"] == []
     parameters = {p["name"]: p for p in snapshot["parameterContexts"]["spotlight"]["parameters"]}
     assert parameters["http.ingress.port"]["value"] == "9191"
