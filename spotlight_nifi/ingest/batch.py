@@ -42,6 +42,12 @@ WRAPPER_FIELDS = frozenset({"key", "value", "headers", "metadata"})
 _BOM = b"\xef\xbb\xbf"
 
 
+HTTP_BATCH = "Spotlight-Batch"
+"""The HTTP header (and so, through ListenHTTP, the FlowFile attribute) naming a POSTed batch: a
+producer that re-sends a batch it got no answer for sends the same value."""
+HTTP_TOPIC_PREFIX = "http:"
+
+
 class Source(NamedTuple):
     """Where a record came from in Kafka; fields are None when unknown."""
 
@@ -66,11 +72,23 @@ class Source(NamedTuple):
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, str], single: bool) -> Source:
         """Topic and partition from ConsumeKafka's attributes; the offset and key only for a one-record
-        FlowFile (`kafka.key` as Key Attribute Encoding's default, UTF-8, writes it)."""
+        FlowFile (`kafka.key` as Key Attribute Encoding's default, UTF-8, writes it). A batch POSTed
+        over HTTP with a `Spotlight-Batch` header is "topic" `http:<batch>`, partition 0, and each
+        record's offset is its position in the batch (see `at`)."""
+        batch = attributes.get(HTTP_BATCH)
+        if batch and "kafka.topic" not in attributes:
+            return cls(f"{HTTP_TOPIC_PREFIX}{batch}", 0)
         key = attributes.get("kafka.key") if single else None
         return cls(attributes.get("kafka.topic"), _int(attributes.get("kafka.partition")),
                    _int(attributes.get("kafka.offset")) if single else None,
                    key=None if key is None else key.encode())
+
+    def at(self, index: int) -> Source:
+        """The source of the record at `index` of its FlowFile: an HTTP batch numbers its records, so a
+        re-sent batch names each record as before (the failure DB counts an attempt, not a new row)."""
+        if self.offset is None and self.topic is not None and self.topic.startswith(HTTP_TOPIC_PREFIX):
+            return self._replace(offset=index)
+        return self
 
 
 @dataclass(slots=True)
@@ -270,11 +288,12 @@ def read_batch(data: bytes, *, lenient: bool = True, attributes: Mapping[str, st
         if reason is not None or type(value) is not list:
             return [Item(data, Source.from_attributes(attributes, True), reason=reason or "not a JSON array")]
         source = Source.from_attributes(attributes, len(value) == 1)
-        return [_item(v, None, repairs, source) for v in value]
+        return [_item(v, None, repairs, source.at(i)) for i, v in enumerate(value)]
     lines = _lines(data)
-    source = Source.from_attributes(attributes, len(lines) == 1)
+    batch_source = Source.from_attributes(attributes, len(lines) == 1)
     items = []
-    for line, exact in lines:
+    for index, (line, exact) in enumerate(lines):
+        source = batch_source.at(index)
         if not exact:
             try:
                 items.append(_item(orjson.loads(line), line, (), source))

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from spotlight_nifi.ingest import envelope
+from spotlight_nifi.ingest.batch import HTTP_BATCH
 from spotlight_nifi.ingest.steps import Outcome, failed
 from spotlight_nifi.processor_specs import ProcessorProperty, PythonProcessorSpec
 
-ATTRIBUTES_READ = ("kafka.topic", "kafka.partition", "kafka.offset", "kafka.key", envelope.CONTENT, envelope.FAILED,
-                   envelope.FAILURE_REASON, envelope.FAILURE_PROCESSOR, envelope.FLOWFILE_UUID)
+ATTRIBUTES_READ = ("kafka.topic", "kafka.partition", "kafka.offset", "kafka.key", HTTP_BATCH, envelope.CONTENT,
+                   envelope.FAILED, envelope.FAILURE_REASON, envelope.FAILURE_PROCESSOR, envelope.FLOWFILE_UUID)
 
 
 def _descriptor(prop: ProcessorProperty) -> Any:

@@ -19,7 +19,7 @@ from spotlight_nifi.clickhouse.tables import prepare_table, table_columns
 from spotlight_nifi.errors import ConfigError, RecordCastError, SchemaEvolutionError, SpotlightError
 from spotlight_nifi.infer.types import Column
 from spotlight_nifi.ingest import envelope, failure_record
-from spotlight_nifi.ingest.batch import cast_batch, gc_paused, read_batch, sample
+from spotlight_nifi.ingest.batch import HTTP_BATCH, cast_batch, gc_paused, read_batch, sample
 from spotlight_nifi.processor_specs import CAST, INSERT
 
 SchemaMode = Literal["create", "evolve", "reject"]
@@ -126,12 +126,14 @@ def batch_token(attributes: Mapping[str, str], table: str, start: int, stop: int
 
     NiFi retries a FlowFile with its `uuid` and content unchanged, so a retry after batches 1-2 went
     in sends them with the same tokens and ClickHouse skips them; another FlowFile with the same
-    rows has another uuid and is inserted. The token names the line range, not the batch number,
-    so a Batch Size changed between retries gives new tokens (rows again, never rows lost).
-    None without a uuid (no identity to recognise a retry by).
+    rows has another uuid and is inserted. A batch POSTed over HTTP is named by its producer
+    (`Spotlight-Batch`) instead: re-sent after a lost answer it is a new FlowFile, yet the same
+    batch. The token names the line range, not the batch number, so a Batch Size changed between
+    retries gives new tokens (rows again, never rows lost). None without either identity.
     """
-    flowfile = attributes.get(envelope.FLOWFILE_UUID)
-    return f"spotlight:{flowfile}:{table}:{start}-{stop}" if flowfile else None
+    batch = attributes.get(HTTP_BATCH)
+    identity = f"batch:{batch}" if batch else attributes.get(envelope.FLOWFILE_UUID)
+    return f"spotlight:{identity}:{table}:{start}-{stop}" if identity else None
 
 
 def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str] | None = None, *, table: str,
