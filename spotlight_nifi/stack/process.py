@@ -31,9 +31,17 @@ def log_tail(path: Path | str, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.is_file() else ""
 
 
+def _probe() -> socket.socket:
+    """A socket that binds where a server could: servers set SO_REUSEADDR, so the connections a
+    stopped server leaves in TIME_WAIT do not make its port look taken."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return probe
+
+
 def port_free(port: int) -> bool:
     """True when nothing listens on `port` of 127.0.0.1 (a previous run's port can be reused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with _probe() as probe:
         try:
             probe.bind((HOST, port))
         except OSError:
@@ -43,7 +51,7 @@ def port_free(port: int) -> bool:
 
 def choose_port(service: str, wanted: int | None) -> int:
     """`wanted` when it is free, a free port from the kernel when `wanted` is None or 0."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with _probe() as probe:
         try:
             probe.bind((HOST, wanted or 0))
         except OSError as error:
@@ -81,6 +89,13 @@ def wait_healthy(service: str, running: Running, check: Callable[[Running], Heal
     )
 
 
+def reap(running: Running) -> None:
+    """Kill what is left of a service whose leader died (NiFi's Python processes outlive a killed NiFi)."""
+    for pid in session_members(running.pid):
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def terminate(running: Running, sig: signal.Signals, timeout: float = 30.0) -> None:
     """Ask the service to stop with `sig`, then kill whatever of its session is left."""
     if is_alive(running.pid, running.start_ticks):
@@ -91,8 +106,6 @@ def terminate(running: Running, sig: signal.Signals, timeout: float = 30.0) -> N
         if not session_members(running.pid):
             return
         time.sleep(0.2)
-    for pid in session_members(running.pid):
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    reap(running)
     while session_members(running.pid):
         time.sleep(0.1)

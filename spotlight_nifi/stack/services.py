@@ -24,7 +24,7 @@ from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.nifi import NiFiService
 from spotlight_nifi.stack.nifi_registry import NiFiRegistryService
 from spotlight_nifi.stack.postgres import PostgresService
-from spotlight_nifi.stack.process import Health, port_free, wait_healthy
+from spotlight_nifi.stack.process import Health, port_free, reap, wait_healthy
 from spotlight_nifi.stack.state import Running, StackState, is_alive, locked, rss_bytes, session_members
 from spotlight_nifi.versions import NIFI_VERSION
 
@@ -115,6 +115,8 @@ def up(
             current = state.running.get(name)
             if current and is_alive(current.pid, current.start_ticks):
                 continue
+            if current:
+                reap(current)
             previous = state.last_ports.get(name)
             port = (ports or {}).get(name) or (previous if previous and port_free(previous) else None)
             with _step(progress, f"{name}: install"):
