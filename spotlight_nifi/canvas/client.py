@@ -68,7 +68,7 @@ class NiFi:
 
     def version(self) -> str:
         """NiFi's version, which also proves it answers; an unreachable NiFi is a one-line error."""
-        about = self._call("asking NiFi for its version", lambda: self.api.nifi.FlowApi().get_about_info())
+        about = self._call("asking NiFi for its version", lambda: self.api.nifi.FlowApi().get_about_info(_request_timeout=10))
         return str(about.about.version)
 
     def root_id(self) -> str:

@@ -1,4 +1,4 @@
-"""`spotlight-nifi dev ...`: the local stack (Kafka, PostgreSQL; NiFi and NiFi Registry when they can be fetched)."""
+"""`spotlight-nifi dev ...`: the local stack (Kafka, PostgreSQL, ClickHouse engine, NiFi 2.3.0, NiFi Registry)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from spotlight_nifi import stack
 from spotlight_nifi.config import Settings
 from spotlight_nifi.stack.process import log_tail
 
-app = typer.Typer(no_args_is_help=True, help="Run the local stack: Kafka (KRaft) and PostgreSQL as plain processes.")
+app = typer.Typer(no_args_is_help=True, help="Run the local stack as plain processes on 127.0.0.1: Kafka (KRaft), "
+                  "PostgreSQL, the embedded ClickHouse engine over HTTP, NiFi 2.3.0 and NiFi Registry.")
 console = Console(highlight=False)
 
 StackDir = typer.Option(None, "--stack-dir", help="Run dir for state, data and logs (env SPOTLIGHT_STACK_DIR, default ./.spotlight/stack).")
-_COLORS = {"healthy": "green", "unhealthy": "yellow", "exited": "red", "stopped": "dim", "unavailable": "red"}
+_COLORS = {"healthy": "green", "unhealthy": "yellow", "exited": "red", "stopped": "dim"}
 
 
 def _dirs(stack_dir: Path | None) -> tuple[Path, Path]:
@@ -32,7 +33,7 @@ def _progress() -> Progress:
 
 @app.command()
 def install(stack_dir: Path = StackDir) -> None:
-    """Download what the services need (Kafka jars into the cache); `up` then downloads nothing."""
+    """Download and assemble what the services need (into the cache); `up` then downloads nothing."""
     with _progress() as progress:
         names = stack.install(_dirs(stack_dir)[1], progress)
     console.print(f"installed: {', '.join(names)}")
@@ -44,12 +45,14 @@ def up(
     kafka_port: int = typer.Option(0, help="Kafka broker port (default: last run's, else a free one)."),
     postgres_port: int = typer.Option(0, help="PostgreSQL port (default: last run's, else a free one)."),
     clickhouse_port: int = typer.Option(0, help="ClickHouse HTTP port (default: last run's, else a free one)."),
+    nifi_port: int = typer.Option(0, help="NiFi HTTP port (default: last run's, else a free one)."),
     stack_dir: Path = StackDir,
 ) -> None:
     """Download (once), start and health-check the local services."""
     run_dir, cache = _dirs(stack_dir)
+    ports = {"kafka": kafka_port, "postgres": postgres_port, "clickhouse": clickhouse_port, "nifi": nifi_port}
     with _progress() as progress:
-        stack.up(run_dir, cache, services or None, {"kafka": kafka_port, "postgres": postgres_port, "clickhouse": clickhouse_port}, progress)
+        stack.up(run_dir, cache, services or None, ports, progress)
     _print_status(run_dir, cache)
 
 

@@ -16,17 +16,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from spotlight_nifi.errors import ServiceError
-from spotlight_nifi.flow.manifest_nar import artifact_url
-from spotlight_nifi.flow.manifest_sources import MAVEN_CENTRAL
 from spotlight_nifi.stack.process import log_tail
 
 _DEPENDENCY_PLUGIN = ("<groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId>"
@@ -127,7 +122,7 @@ def copy(service: str, artifacts: Sequence[Artifact], target: Path) -> Path:
             f"<outputDirectory>{escape(str(out))}</outputDirectory>"
             f"<artifactItems>{items}</artifactItems></configuration></plugin></plugins></build>")
     _run(service, target, _pom(f"{service}-artifacts", body), ["dependency:copy"],
-         f"downloading {len(artifacts)} artifact(s) ({artifacts[0]}, ...)")
+         f"downloading {', '.join(f'`{a}`' for a in artifacts[:3])}" + (f" and {len(artifacts) - 3} more" if len(artifacts) > 3 else ""))
     (target / ".complete").write_text(wanted)
     return out
 
@@ -144,24 +139,3 @@ def package_nar(service: str, nar: Artifact, parent: Artifact, dependencies: Seq
          f"packaging `{nar}` from its published jars", java_home)
     (target / ".complete").write_text(wanted)
     return built
-
-
-def _pom_exists(coordinate: str, repository: str) -> bool | None:
-    group, artifact, version = coordinate.split(":")
-    request = urllib.request.Request(artifact_url(group, artifact, version, "pom", repository), method="HEAD")
-    try:
-        with urllib.request.urlopen(request, timeout=10):
-            return True
-    except urllib.error.HTTPError as error:
-        return False if error.code == 404 else None
-    except OSError:
-        return None
-
-
-def missing(coordinates: list[str], repository: str = MAVEN_CENTRAL) -> tuple[list[str], list[str]]:
-    """Which coordinates the repository answers 404 for, and which could not be checked."""
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda c: _pom_exists(c, repository), coordinates))
-    absent = [c for c, ok in zip(coordinates, answers) if ok is False]
-    unknown = [c for c, ok in zip(coordinates, answers) if ok is None]
-    return absent, unknown

@@ -28,8 +28,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-import orjson
-
+from spotlight_nifi.canvas.client import NiFi
+from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack import maven, nifi_conf
 from spotlight_nifi.stack.java import java_executable
 from spotlight_nifi.stack.maven import Artifact
@@ -142,8 +142,7 @@ class NiFiService:
                 f"-Dorg.apache.nifi.management.server.address={HOST}:{management}",
                 f"-Dlogback.configurationFile={layout.conf / 'logback.xml'}",
                 "-cp", f"{self.home / 'lib'}/*:{layout.conf}", "org.apache.nifi.NiFi"]
-        log = layout.logs / "nifi-bootstrap.log"
-        pid, ticks = spawn(argv, log, layout.work)
+        pid, ticks = spawn(argv, self.log_path(run_dir), layout.work)
         url = f"http://{HOST}:{http}"
         return Running(
             name=self.name, pid=pid, start_ticks=ticks, url=url, version=self.version,
@@ -154,17 +153,11 @@ class NiFiService:
 
     def health(self, running: Running) -> Health:
         """NiFi answers `/flow/about` only once its flow controller and web context are up."""
-        import nipyapi  # here: importing it costs a quarter second that other commands need not pay
-
         try:
-            client = nipyapi.nifi.ApiClient(host=f"{running.url}/nifi-api")
-            response = nipyapi.nifi.FlowApi(api_client=client).get_about_info(_preload_content=False,
-                                                                              _request_timeout=5)
-            about = orjson.loads(response.data)["about"]
-        except Exception as error:  # connection refused, 503 while starting, timeouts: all mean "not yet"
-            return Health(False, f"{running.url}/nifi-api/flow/about does not answer yet: {str(error).splitlines()[0]}")
-        lacks = ", ".join(NOT_PUBLISHED)
-        return Health(True, f"NiFi {about.get('version', '?')} at {running.url}/nifi (lacks, unpublished here: {lacks})")
+            version = NiFi(running.url).version()
+        except ServiceError as error:  # refused while starting, 503, timeouts: all mean "not yet"
+            return Health(False, str(error))
+        return Health(True, f"NiFi {version} at {running.url}/nifi (lacks, unpublished here: {', '.join(NOT_PUBLISHED)})")
 
     def stop(self, running: Running) -> None:
         terminate(running, signal.SIGTERM, timeout=45.0)

@@ -199,9 +199,8 @@ STATE_MANAGEMENT = """<?xml version="1.0" encoding="UTF-8"?>
 LOGBACK = """<?xml version="1.0" encoding="UTF-8"?>
 <configuration scan="false">
   <contextListener class="ch.qos.logback.classic.jul.LevelChangePropagator"><resetJUL>true</resetJUL></contextListener>
-  <appender name="APP_FILE" class="ch.qos.logback.core.FileAppender">
-    <file>{logs}/nifi-app.log</file>
-    <encoder><pattern>%date %level [%thread] %logger{{40}} %msg%n</pattern></encoder>
+  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%date %level [%thread] %logger{40} %msg%n</pattern></encoder>
   </appender>
   <logger name="org.apache.nifi" level="INFO"/>
   <logger name="org.apache.nifi.processors" level="WARN"/>
@@ -211,9 +210,11 @@ LOGBACK = """<?xml version="1.0" encoding="UTF-8"?>
   <logger name="org.eclipse.jetty" level="WARN"/>
   <logger name="org.springframework" level="ERROR"/>
   <logger name="org.glassfish.jersey" level="ERROR"/>
-  <root level="INFO"><appender-ref ref="APP_FILE"/></root>
+  <root level="INFO"><appender-ref ref="CONSOLE"/></root>
 </configuration>
 """
+"""One log: NiFi logs to standard output, which the stack appends to `logs/nifi-app.log` together with
+whatever the JVM prints when it cannot start at all."""
 
 
 def write(layout: NiFiLayout) -> None:
@@ -222,4 +223,4 @@ def write(layout: NiFiLayout) -> None:
     layout.logs.mkdir(parents=True, exist_ok=True)
     (layout.conf / "nifi.properties").write_text(properties_text(layout))
     (layout.conf / "state-management.xml").write_text(STATE_MANAGEMENT.format(directory=layout.work / "state" / "local"))
-    (layout.conf / "logback.xml").write_text(LOGBACK.format(logs=layout.logs))
+    (layout.conf / "logback.xml").write_text(LOGBACK)

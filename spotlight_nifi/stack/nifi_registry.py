@@ -29,7 +29,8 @@ JARS = [f"{NIFI_REGISTRY_GROUP}:{a}:{NIFI_REGISTRY_VERSION}" for a in (
     "nifi-registry-runtime", "nifi-registry-security-api", "nifi-registry-provider-api", "nifi-registry-utils")] + [
     "ch.qos.logback:logback-classic", "org.slf4j:slf4j-api", "org.slf4j:jcl-over-slf4j", "org.slf4j:jul-to-slf4j",
     "org.slf4j:log4j-over-slf4j", "jakarta.xml.bind:jakarta.xml.bind-api", "org.glassfish.jaxb:jaxb-runtime"]
-WARS = [Artifact(NIFI_REGISTRY_GROUP, f"nifi-registry-web-{w}", NIFI_REGISTRY_VERSION, "war") for w in ("api", "ui", "docs")]
+WARS = [Artifact(NIFI_REGISTRY_GROUP, f"nifi-registry-web-{w}", NIFI_REGISTRY_VERSION, "war")
+        for w in ("api", "ui", "docs")]
 PARENT = Artifact(NIFI_REGISTRY_GROUP, "nifi-registry", NIFI_REGISTRY_VERSION, "pom")
 JVM_OPTIONS = ["-Xms256m", "-Xmx512m", "-Djava.net.preferIPv4Stack=true", "-Djava.awt.headless=true",
                "-Dorg.apache.jasper.compiler.disablejsr199=true",

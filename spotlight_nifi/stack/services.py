@@ -1,9 +1,7 @@
 """The registry of local services and the three operations on the whole stack: up, status, down.
 
 A service is anything with `install` (fetch what it needs, a no-op once cached), `start`
-(spawn it on a port), `health`, `stop` and `log_path`. A service whose artifacts cannot be
-fetched is listed in `BLOCKED` with the Maven coordinates it needs instead, and `up` records why
-it cannot start.
+(spawn it on a port), `health`, `stop` and `log_path`.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from typing import Literal, Protocol
 from rich.progress import Progress
 
 from spotlight_nifi.errors import ServiceError
-from spotlight_nifi.stack import maven
 from spotlight_nifi.stack.clickhouse import ClickHouseService
 from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.nifi import NiFiService
@@ -26,7 +23,6 @@ from spotlight_nifi.stack.nifi_registry import NiFiRegistryService
 from spotlight_nifi.stack.postgres import PostgresService
 from spotlight_nifi.stack.process import Health, port_free, reap, wait_healthy
 from spotlight_nifi.stack.state import Running, StackState, is_alive, locked, rss_bytes, session_members
-from spotlight_nifi.versions import NIFI_VERSION
 
 
 class Service(Protocol):
@@ -42,31 +38,10 @@ class Service(Protocol):
     def log_path(self, run_dir: Path) -> Path: ...
 
 
-BLOCKED: dict[str, list[str]] = {}
-
-
 def services(cache: Path) -> dict[str, Service]:
     """The services `dev up` can start, in start order."""
     return {"kafka": KafkaService(cache), "postgres": PostgresService(), "clickhouse": ClickHouseService(), "nifi": NiFiService(cache),
             "nifi-registry": NiFiRegistryService(cache)}
-
-
-def blocked_reason(name: str, cache: Path, *, refresh: bool = False) -> str:
-    """Why a service in `BLOCKED` cannot be assembled. Maven Central is asked by `dev install`
-    (`refresh`) or when no answer is cached yet, so `dev up` does not go to the network each time."""
-    cached = cache / "blocked" / f"{name}.txt"
-    if cached.is_file() and not refresh:
-        return cached.read_text(encoding="utf-8")
-    absent, unknown = maven.missing(BLOCKED[name])
-    if absent:
-        reason = f"not on Maven Central (404): {', '.join(absent)}"
-    elif unknown:
-        return f"could not check Maven Central for: {', '.join(unknown)}"
-    else:
-        reason = f"published on Maven Central ({', '.join(BLOCKED[name])}), but spotlight_nifi.stack cannot run it yet"
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    cached.write_text(reason, encoding="utf-8")
-    return reason
 
 
 @contextmanager
@@ -85,9 +60,6 @@ def install(cache: Path, progress: Progress | None = None) -> list[str]:
     for name, service in available.items():
         with _step(progress, f"{name}: install"):
             service.install()
-    for name in BLOCKED:
-        with _step(progress, f"{name}: checking Maven Central"):
-            blocked_reason(name, cache, refresh=True)
     return list(available)
 
 
@@ -100,17 +72,13 @@ def up(
 ) -> StackState:
     """Install and start the named services (all by default) and wait until each is healthy."""
     available = services(cache)
-    wanted = names or [*available, *BLOCKED]
-    unknown = [n for n in wanted if n not in available and n not in BLOCKED]
+    wanted = names or list(available)
+    unknown = [n for n in wanted if n not in available]
     if unknown:
-        raise ServiceError(unknown[0], f"unknown service; choose from {', '.join([*available, *BLOCKED])}")
+        raise ServiceError(unknown[0], f"unknown service; choose from {', '.join(available)}")
     with locked(run_dir):
         state = StackState.load(run_dir)
         for name in wanted:
-            if name in BLOCKED:
-                state.unavailable[name] = blocked_reason(name, cache)
-                state.save(run_dir)
-                continue
             service = available[name]
             current = state.running.get(name)
             if current and is_alive(current.pid, current.start_ticks):
@@ -137,7 +105,7 @@ def up(
     return state
 
 
-ServiceStatus = Literal["healthy", "unhealthy", "stopped", "exited", "unavailable"]
+ServiceStatus = Literal["healthy", "unhealthy", "stopped", "exited"]
 
 
 @dataclass(frozen=True)
@@ -170,9 +138,6 @@ def status(run_dir: Path, cache: Path) -> list[Row]:
         health = service.health(running)
         rows.append(Row(name, "healthy" if health.ok else "unhealthy", running.url, running.version, running.pid,
                         rss_bytes(session_members(running.pid)), health.detail, running.log))
-    for name in BLOCKED:
-        rows.append(Row(name, "unavailable", version=NIFI_VERSION,
-                        detail=state.unavailable.get(name, "not checked yet: run `spotlight-nifi dev up`")))
     return rows
 
 

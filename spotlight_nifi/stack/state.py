@@ -49,10 +49,9 @@ class Running:
 
 @dataclass
 class StackState:
-    """Started services, the port each last used, and the reasons others could not start."""
+    """Started services and the port each last used."""
 
     running: dict[str, Running] = field(default_factory=dict)
-    unavailable: dict[str, str] = field(default_factory=dict)
     last_ports: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -63,7 +62,6 @@ class StackState:
         data = json.loads(path.read_text())
         return cls(
             running={name: Running(**item) for name, item in data.get("running", {}).items()},
-            unavailable=dict(data.get("unavailable", {})),
             last_ports=dict(data.get("last_ports", {})),
         )
 
@@ -71,7 +69,6 @@ class StackState:
         run_dir.mkdir(parents=True, exist_ok=True)
         data = {
             "running": {n: asdict(r) for n, r in self.running.items()},
-            "unavailable": self.unavailable,
             "last_ports": self.last_ports,
         }
         tmp = run_dir / "state.json.tmp"

@@ -1,4 +1,4 @@
-"""Smoke tests of the local stack: real Kafka and PostgreSQL processes, and the `dev` commands."""
+"""Smoke tests of the local stack: its real processes, the `dev` commands, and how start-up failures read."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.process import Health, spawn, wait_healthy
-from spotlight_nifi.stack.services import blocked_reason
-from spotlight_nifi.stack.state import Running, session_members
-from spotlight_nifi.versions import KAFKA_VERSION
+from spotlight_nifi.stack.maven import Artifact, copy
+from spotlight_nifi.stack.nifi import NiFiService
+from spotlight_nifi.stack.state import Running, StackState, session_members
+from spotlight_nifi.versions import KAFKA_VERSION, LOCAL_NIFI_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -82,24 +83,25 @@ def test_dev_up_status_down_leaves_no_process(fresh_run_dir: Path) -> None:
     started = _cli(fresh_run_dir, "up")
     assert started.returncode == 0, started.stderr
     state = json.loads((fresh_run_dir / "state.json").read_text())
-    pids = [item["pid"] for item in state["running"].values()]
-    assert sorted(state["running"]) == ["kafka", "postgres"]
-    assert all(session_members(pid) for pid in pids)
+    sessions = [item["pid"] for item in state["running"].values()]
+    assert sorted(state["running"]) == ["clickhouse", "kafka", "nifi", "nifi-registry", "postgres"]
+    assert all(session_members(pid) for pid in sessions)
 
     shown = _cli(fresh_run_dir, "status")
     lines = {line.split()[1]: line for line in shown.stdout.splitlines() if line.startswith("│")}
-    assert "healthy" in lines["kafka"] and "healthy" in lines["postgres"], shown.stdout
-    assert "unavailable" in lines["nifi"] and "unavailable" in lines["nifi-registry"], shown.stdout
-    assert "org.apache.nifi:nifi-standard-nar" in shown.stdout
+    assert all("healthy" in lines[name] for name in state["running"]), shown.stdout
+    assert "NiFi 2.3.0" in shown.stdout and "nifi-kafka-nar" in shown.stdout, shown.stdout
 
     exported = _cli(fresh_run_dir, "env").stdout.splitlines()
     assert f"KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:{state['running']['kafka']['ports']['broker']}" in exported
+    assert f"NIFI_URL={state['running']['nifi']['url']}" in exported
     logged = _cli(fresh_run_dir, "logs", "postgres", "-n", "200")
     assert "database system is ready to accept connections" in logged.stdout
+    assert "Started Application" in _cli(fresh_run_dir, "logs", "nifi", "-n", "5000").stdout
 
     stopped = _cli(fresh_run_dir, "down")
     assert stopped.returncode == 0, stopped.stderr
-    assert [pid for pid in pids if session_members(pid)] == []
+    assert [pid for pid in sessions if session_members(pid)] == [], "NiFi's Python processes stop with it"
 
 
 def test_a_second_install_needs_neither_maven_nor_network(download_cache: Path,
@@ -129,10 +131,21 @@ def test_a_service_that_exits_during_start_up_reports_its_log(tmp_path: Path) ->
     assert "fatal: boom" in raised.value.log_tail
 
 
-def test_the_maven_check_is_cached_so_dev_up_needs_no_network(tmp_path: Path) -> None:
-    first = blocked_reason("nifi-registry", tmp_path)
-    assert first.startswith(("not on Maven Central (404)", "published on Maven Central")), first
-    cached = tmp_path / "blocked" / "nifi-registry.txt"
-    cached.write_text("answer from an earlier dev install")
-    assert blocked_reason("nifi-registry", tmp_path) == "answer from an earlier dev install"
-    assert blocked_reason("nifi-registry", tmp_path, refresh=True) == first == cached.read_text()
+def test_a_nifi_that_dies_during_start_names_its_log_and_leaves_nothing(fresh_run_dir: Path, tmp_path: Path,
+                                                                          download_cache: Path) -> None:
+    broken = tmp_path / "cache"
+    home = NiFiService(broken).home
+    (home / "lib").mkdir(parents=True)
+    (home / ".assembled").write_text(LOCAL_NIFI_VERSION)  # assembled, but with no jar at all
+    (download_cache / "processors-nar").mkdir(parents=True, exist_ok=True)
+    (broken / "processors-nar").symlink_to(download_cache / "processors-nar")
+    with pytest.raises(ServiceError, match=r"exited during start-up; full log `.*nifi-app\.log`") as raised:
+        local_stack.up(fresh_run_dir, broken, ["nifi"])
+    assert "org.apache.nifi.NiFi" in raised.value.log_tail
+    assert StackState.load(fresh_run_dir).running == {}
+
+
+def test_a_failed_download_names_the_artifact_and_the_log(tmp_path: Path) -> None:
+    absent = Artifact("org.apache.nifi", "nifi-kafka-nar", LOCAL_NIFI_VERSION, "nar")
+    with pytest.raises(ServiceError, match=r"nifi-kafka-nar:2\.3\.0:nar.*full log `.*mvn\.log`"):
+        copy("nifi", [absent], tmp_path)
