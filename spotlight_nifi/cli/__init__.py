@@ -14,7 +14,7 @@ import traceback
 import typer
 from rich.console import Console
 
-from spotlight_nifi.cli import dev, failures, flows, infra, processors, types
+from spotlight_nifi.cli import dev, failures, flows, infra, processors, registry, types
 from spotlight_nifi.errors import SpotlightError
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ def _root(
 
 
 flows.register(app)
+registry.register(app)
 types.register(app)
 app.add_typer(dev.app, name="dev")
 app.add_typer(failures.app, name="failures")
