@@ -29,7 +29,7 @@ from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.ingest import envelope, nar
 from spotlight_nifi.processor_specs import ALL, ANNOTATE, CAST, INSERT, PROCESSORS_VERSION, PythonProcessorSpec
-from spotlight_nifi.stack.maven import MAVEN_CENTRAL
+from spotlight_nifi.flow.manifest_sources import MAVEN_CENTRAL
 from tests.availability import unavailable
 
 API_VERSION = "2.3.0"

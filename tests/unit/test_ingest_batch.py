@@ -10,7 +10,8 @@ import orjson
 import pytest
 
 from spotlight_nifi.cast import compile_caster, json_text
-from spotlight_nifi.ingest.batch import Source, cast_batch, gc_paused, read_batch, repair
+from spotlight_nifi.ingest.batch import HTTP_BATCH, Source, cast_batch, gc_paused, read_batch, repair
+from spotlight_nifi.ingest.steps import batch_token
 from spotlight_nifi.infer.types import Column, parse_type
 
 CASTER = compile_caster([
@@ -113,6 +114,24 @@ def test_plain_records_take_topic_and_partition_from_attributes_and_the_offset_o
     keyed = {**attributes, "kafka.key": "k1"}
     assert read_batch(b'{"id": 1}', attributes=keyed)[0].source == Source("t", 0, 41, key=b"k1")
     assert {item.source for item in read_batch(lines({"id": 1}, {"id": 2}), attributes=keyed)} == {Source("t", 0)}
+
+
+def test_an_http_batch_numbers_its_records_under_its_batch_name() -> None:
+    named = {HTTP_BATCH: "b-7"}
+    assert [i.source for i in read_batch(lines({"id": 1}, {"id": 2}), attributes=named)] == [
+        Source("http:b-7", 0, 0), Source("http:b-7", 0, 1)]
+    assert [i.source for i in read_batch(b'[{"id": 1}, {"id": 2}]', attributes=named)] == [
+        Source("http:b-7", 0, 0), Source("http:b-7", 0, 1)]
+    assert read_batch(b'{"id": 1}\nnot json', attributes=named)[1].source == Source("http:b-7", 0, 1)
+    assert read_batch(b'{"id": 1}', attributes={**named, "kafka.topic": "t"})[0].source == Source("t", None, None)
+
+
+def test_insert_tokens_name_an_http_batch_by_its_producer_and_other_flowfiles_by_uuid() -> None:
+    named = {HTTP_BATCH: "b-7", "uuid": "u-1"}
+    assert batch_token(named, "events", 0, 10) == batch_token({**named, "uuid": "u-2"}, "events", 0, 10)
+    assert batch_token({"uuid": "u-1"}, "events", 0, 10) != batch_token({"uuid": "u-2"}, "events", 0, 10)
+    assert batch_token(named, "events", 0, 10) != batch_token(named, "events", 10, 20)
+    assert batch_token({}, "events", 0, 10) is None
 
 
 def test_source_round_trips_through_json() -> None:
