@@ -57,7 +57,8 @@ class NiFi:
 
         self.url = url.rstrip("/").removesuffix("/nifi-api")
         self.api = nipyapi
-        nipyapi.utils.set_endpoint(f"{self.url}/nifi-api", ssl=self.url.startswith("https"), login=False)
+        with quiet_http():  # it asks NiFi for its version, which may not answer yet
+            nipyapi.utils.set_endpoint(f"{self.url}/nifi-api", ssl=self.url.startswith("https"), login=False)
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
         try:

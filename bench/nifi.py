@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""The real NiFi 2.3.0 of the local stack: time from `dev up` to a first stored record, and records/s
+through the deployed `Spotlight HTTP ingest` flow as a ratio to the direct loop of `bench/pipeline.py`.
+
+Everything starts in a fresh run dir (downloads already cached by `spotlight-nifi dev install`):
+PostgreSQL, the ClickHouse engine behind its HTTP interface, NiFi 2.3.0 and, for the direct loop,
+Kafka. First record: from the `up` call until one POSTed record is a visible row (start-up, build
+for 2.3.0, deploy, NiFi's Python processors preparing their environments, the record's trip).
+Throughput: the 100,000 events of `bench/pipeline.py` (nested, integers beyond 64 bits: our
+slowest parse path) POSTed in batches by two producers, from the first POST until the last row is
+visible; the direct loop consumes the same events from Kafka and inserts them into chdb itself.
+
+Run: python bench/nifi.py
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import urllib3
+from chdb import session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ and bench/ as packages
+
+from bench.pipeline import RECORDS, SAMPLES, direct, events, timed  # noqa: E402
+from spotlight_nifi import failures, stack  # noqa: E402
+from spotlight_nifi.canvas import NiFi, deploy_definition  # noqa: E402
+from spotlight_nifi.cast import json_bytes  # noqa: E402
+from spotlight_nifi.clickhouse import ClickHouse, connect  # noqa: E402
+from spotlight_nifi.clickhouse.tables import prepare_table  # noqa: E402
+from spotlight_nifi.config import Settings  # noqa: E402
+from spotlight_nifi.flow.build import check  # noqa: E402
+from spotlight_nifi.flow.manifest import load_manifest  # noqa: E402
+from spotlight_nifi.flow.release import release  # noqa: E402
+from spotlight_nifi.flow.target import with_project_processors  # noqa: E402
+from spotlight_nifi.infer.reader import parse_json  # noqa: E402
+from spotlight_nifi.ingest.batch import HTTP_BATCH  # noqa: E402
+from spotlight_nifi.stack.process import choose_port  # noqa: E402
+from spotlight_nifi.versions import LOCAL_NIFI_VERSION  # noqa: E402
+from tests.integration.test_pipeline_e2e import good_record  # noqa: E402
+
+FLOWS = Path(__file__).resolve().parents[1] / "flows"
+FLOW, TABLE, BATCH, PRODUCERS = "Spotlight HTTP ingest", "events", 5_000, 2
+
+
+def post_all(url: str, values: list[bytes], name: str) -> None:
+    """POST `values` in batches of BATCH lines from PRODUCERS threads, each batch until answered 200."""
+    batches = [values[i:i + BATCH] for i in range(0, len(values), BATCH)]
+
+    def produce(mine: list[tuple[int, list[bytes]]]) -> None:
+        http = urllib3.PoolManager(retries=urllib3.Retry(total=20, backoff_factor=0.2))
+        for number, lines in mine:
+            answer = http.request("POST", url, body=b"\n".join(lines), headers={HTTP_BATCH: f"{name}-{number}"})
+            if answer.status != 200:
+                raise RuntimeError(f"batch {number}: HTTP {answer.status}")
+
+    threads = [threading.Thread(target=produce, args=(list(enumerate(batches))[i::PRODUCERS],))
+               for i in range(PRODUCERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def wait_rows(db: ClickHouse, sql: str, expected: int, timeout: float = 900.0) -> None:
+    deadline = time.monotonic() + timeout
+    while int(db.query(sql)[0][0]) < expected:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"`{sql}` stayed below {expected} for {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def main() -> None:
+    run_dir, cache = Path(tempfile.mkdtemp(prefix="spotlight-bench-nifi-")), stack.cache_dir(Settings.load())
+    run_dir.chmod(0o755)  # PostgreSQL runs as the `postgres` user when we are root
+    data = Path(tempfile.mkdtemp(prefix="spotlight-bench-chdb-"))
+    values = events()
+    try:
+        started = time.perf_counter()
+        up: dict[str, float] = {}
+        for name in ("postgres", "clickhouse", "nifi"):
+            at = time.perf_counter()
+            stack.up(run_dir, cache, [name])
+            up[name] = time.perf_counter() - at
+        running = stack.StackState.load(run_dir).running
+        env = {k: v for r in running.values() for k, v in r.env.items()}
+        failures.migrate(env["FAILURE_DB_DSN"])
+        port = choose_port("ingress", None)
+        settings = Settings(environ={**env, "NIFI_HTTP_INGRESS_PORT": str(port)})
+        db = connect(env["CLICKHOUSE_URL"])
+        prepare_table(db, TABLE, [parse_json(v) for v in values[:SAMPLES]], create=True, evolve=False)
+        manifest = with_project_processors(load_manifest(nifi_url=env["NIFI_URL"], cache_dir=cache))
+        definition = check(FLOWS, manifest, [FLOW], target=release(LOCAL_NIFI_VERSION)).flows[FLOW]
+        deployed = time.perf_counter()
+        deploy_definition(NiFi(env["NIFI_URL"]), definition, settings)
+        deploy_s = time.perf_counter() - deployed
+        ingress = f"http://127.0.0.1:{port}/events"
+        first = json_bytes({**good_record(0, random.Random(1)), "id": 4_000_000_000})
+        post_all(ingress, [first], "first")
+        wait_rows(db, f"SELECT count() FROM {TABLE} WHERE id = 4000000000", 1)
+        first_s = time.perf_counter() - started
+
+        at = time.perf_counter()
+        post_all(ingress, values, uuid.uuid4().hex[:8])
+        wait_rows(db, f"SELECT count() FROM {TABLE} WHERE id < 4000000000", RECORDS)
+        nifi_s = time.perf_counter() - at
+        db.close()
+
+        bootstrap = stack.up(run_dir, cache, ["kafka"]).running["kafka"].url
+        check_db = session.Session(str(data))
+        direct_table = f"direct_{uuid.uuid4().hex[:6]}"
+
+        def count() -> int:
+            return int(check_db.query(f"SELECT count() FROM {direct_table}", "CSV").bytes())
+
+        direct_s = timed(bootstrap, direct_table, values, direct(bootstrap, data, direct_table, values[:SAMPLES]),
+                         count)
+        check_db.close()
+    finally:
+        stack.down(run_dir, cache, purge=True)
+        shutil.rmtree(data, ignore_errors=True)
+    print(f"dev up: {', '.join(f'{n} {s:.1f} s' for n, s in up.items())}; deploy {deploy_s:.1f} s")
+    print(f"from dev up to the first record stored: {first_s:.1f} s")
+    print(f"records: {RECORDS:,} ({sum(map(len, values)) / 1e6:.1f} MB) in batches of {BATCH:,} from {PRODUCERS} producers")
+    print(f"through NiFi 2.3.0 (ListenHTTP → Cast → Insert, Annotate): {RECORDS / nifi_s:,.0f} records/s")
+    print(f"direct confluent-kafka → json.loads → chdb (bench/pipeline.py): {RECORDS / direct_s:,.0f} records/s")
+    print(f"ratio: {direct_s / nifi_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()
