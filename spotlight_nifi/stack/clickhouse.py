@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from spotlight_nifi.errors import ServiceError
-from spotlight_nifi.stack.process import HOST, Health, choose_port, spawn, terminate
+from spotlight_nifi.stack.process import HOST, Health, InstallStep, choose_port, spawn, terminate
 from spotlight_nifi.stack.state import Running
 
 
@@ -36,8 +36,11 @@ class ClickHouseService:
     name = "clickhouse"
     startup_timeout = 30.0
 
-    def install(self) -> None:
+    def install_steps(self) -> list[InstallStep]:
         """Nothing to download: chdb is a Python dependency of the package."""
+        return [InstallStep("the chdb package", self._check_chdb)]
+
+    def _check_chdb(self) -> None:
         if importlib.util.find_spec("chdb") is None:
             raise ServiceError(self.name, "the `chdb` package is not installed: run `scripts/install`")
 

@@ -19,7 +19,7 @@ from confluent_kafka.admin import AdminClient
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack import maven
 from spotlight_nifi.stack.java import java_executable
-from spotlight_nifi.stack.process import HOST, Health, choose_port, log_tail, spawn, terminate
+from spotlight_nifi.stack.process import HOST, Health, InstallStep, choose_port, log_tail, spawn, terminate
 from spotlight_nifi.stack.state import Running
 from spotlight_nifi.versions import KAFKA_VERSION, RELOAD4J_VERSION, SCALA_BINARY_VERSION, SLF4J_VERSION
 
@@ -67,8 +67,8 @@ class KafkaService:
     def __init__(self, cache: Path) -> None:
         self.home = cache / f"kafka-{SCALA_BINARY_VERSION}-{KAFKA_VERSION}"
 
-    def install(self) -> None:
-        maven.resolve(self.name, COORDINATES, self.home)
+    def install_steps(self) -> list[InstallStep]:
+        return [InstallStep("Kafka jars from Maven Central", lambda: maven.resolve(self.name, COORDINATES, self.home))]
 
     def log_path(self, run_dir: Path) -> Path:
         return run_dir / self.name / "kafka.log"

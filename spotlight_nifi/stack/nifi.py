@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 import zipfile
+from functools import partial
 from pathlib import Path
 
 from spotlight_nifi.canvas.client import NiFi
@@ -33,7 +34,7 @@ from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack import maven, nifi_conf
 from spotlight_nifi.stack.java import java_executable
 from spotlight_nifi.stack.maven import Artifact
-from spotlight_nifi.stack.process import HOST, Health, choose_port, spawn, terminate
+from spotlight_nifi.stack.process import HOST, Health, InstallStep, choose_port, spawn, terminate
 from spotlight_nifi.stack.processors_nar import current_nar
 from spotlight_nifi.stack.state import Running
 from spotlight_nifi.versions import LOCAL_NIFI_VERSION, NIFI_GROUP, POSTGRES_JDBC_VERSION
@@ -83,24 +84,44 @@ class NiFiService:
     def driver(self) -> Path:
         return self.home / "drivers" / "postgresql.jar"
 
-    def install(self) -> None:
-        """Assemble the distribution once; a second call finds the marker and downloads nothing."""
+    @property
+    def _build(self) -> Path:
+        return self.cache / f"nifi-{self.version}-maven"
+
+    def install_steps(self) -> list[InstallStep]:
+        """Assemble the distribution once (the `.assembled` marker then skips it all); the processors
+        NAR is rebuilt whenever this checkout's sources change."""
         marker = self.home / ".assembled"
-        if marker.is_file() and marker.read_text() == self.version:
-            current_nar(self.cache)
-            return
-        build = self.cache / f"nifi-{self.version}-maven"
+        assembled = marker.is_file() and marker.read_text() == self.version
+        steps = [] if assembled else [
+            InstallStep("NiFi core jars from Maven Central", self._core_jars),
+            InstallStep(f"{len(PUBLISHED_NARS)} NARs from Maven Central", self._published),
+            *(InstallStep(f"packaging {nar} from its published jars", partial(self._package, nar))
+              for nar in PACKAGED_NARS),
+            InstallStep(f"assembling {self.home}", self._assemble),
+        ]
+        return [*steps, InstallStep("this checkout's processors NAR", lambda: current_nar(self.cache))]
+
+    def _core_jars(self) -> Path:
+        return maven.resolve(self.name, [str(_nifi(a)) for a in LIB_JARS] + LOGGING_JARS, self._build / "lib",
+                             parent=_nifi("nifi", "pom"), transitive=False)
+
+    def _published(self) -> Path:
+        return maven.copy(self.name, [*(_nifi(a, "nar") for a in PUBLISHED_NARS), *(_nifi(a) for a in PYTHON_JARS),
+                                      JDBC_DRIVER], self._build / "artifacts")
+
+    def _package(self, nar: str) -> Path:
+        parent, parent_nar, published = PACKAGED_NARS[nar]
+        return maven.package_nar(self.name, _nifi(nar, "nar"), _nifi(parent, "pom"),
+                                 [_nifi(parent_nar, "nar"), *(_nifi(j) for j in published)],
+                                 self._build / nar, java_executable().parent.parent)
+
+    def _assemble(self) -> None:
+        """`lib/`, `python/` and `drivers/` from what the steps before fetched (each a no-op by now)."""
         lib = self.home / "lib"
         lib.mkdir(parents=True, exist_ok=True)
-        jars = maven.resolve(self.name, [str(_nifi(a)) for a in LIB_JARS] + LOGGING_JARS, build / "lib",
-                             parent=_nifi("nifi", "pom"), transitive=False)
-        artifacts = maven.copy(self.name, [*(_nifi(a, "nar") for a in PUBLISHED_NARS),
-                                           *(_nifi(a) for a in PYTHON_JARS), JDBC_DRIVER], build / "artifacts")
-        built = [maven.package_nar(self.name, _nifi(nar, "nar"), _nifi(parent, "pom"),
-                                   [_nifi(parent_nar, "nar"), *(_nifi(j) for j in published)],
-                                   build / nar, java_executable().parent.parent)
-                 for nar, (parent, parent_nar, published) in PACKAGED_NARS.items()]
-        for path in [*jars.glob("*.jar"), *artifacts.glob("*.nar"), *built]:
+        artifacts = self._published()
+        for path in [*self._core_jars().glob("*.jar"), *artifacts.glob("*.nar"), *map(self._package, PACKAGED_NARS)]:
             shutil.copy2(path, lib / path.name)
         for artifact, folder in PYTHON_JARS.items():
             shutil.rmtree(self.home / "python" / folder, ignore_errors=True)
@@ -110,8 +131,7 @@ class NiFiService:
                 jar.extractall(self.home / "python" / ("" if inside else folder), names)
         self.driver.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(artifacts / f"{JDBC_DRIVER.artifact}-{JDBC_DRIVER.version}.jar", self.driver)
-        current_nar(self.cache)
-        marker.write_text(self.version)
+        (self.home / ".assembled").write_text(self.version)
 
     def log_path(self, run_dir: Path) -> Path:
         return run_dir / self.name / "logs" / "nifi-app.log"

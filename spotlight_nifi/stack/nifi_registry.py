@@ -21,7 +21,7 @@ import orjson
 from spotlight_nifi.stack import maven
 from spotlight_nifi.stack.java import java_executable
 from spotlight_nifi.stack.maven import Artifact
-from spotlight_nifi.stack.process import HOST, Health, choose_port, spawn, terminate
+from spotlight_nifi.stack.process import HOST, Health, InstallStep, choose_port, spawn, terminate
 from spotlight_nifi.stack.state import Running
 from spotlight_nifi.versions import NIFI_REGISTRY_GROUP, NIFI_REGISTRY_VERSION
 
@@ -87,9 +87,11 @@ class NiFiRegistryService:
     def __init__(self, cache: Path) -> None:
         self.home = cache / f"nifi-registry-{self.version}"
 
-    def install(self) -> None:
-        maven.resolve(self.name, JARS, self.home / "lib", parent=PARENT)
-        maven.copy(self.name, WARS, self.home / "webapps")
+    def install_steps(self) -> list[InstallStep]:
+        return [InstallStep("NiFi Registry jars from Maven Central",
+                            lambda: maven.resolve(self.name, JARS, self.home / "lib", parent=PARENT)),
+                InstallStep("NiFi Registry web apps from Maven Central",
+                            lambda: maven.copy(self.name, WARS, self.home / "webapps"))]
 
     def log_path(self, run_dir: Path) -> Path:
         return run_dir / self.name / "nifi-registry.log"

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 
 from spotlight_nifi.errors import ServiceError
-from spotlight_nifi.stack.process import HOST, Health, choose_port, log_tail, spawn, terminate
+from spotlight_nifi.stack.process import HOST, Health, InstallStep, choose_port, log_tail, spawn, terminate
 from spotlight_nifi.stack.state import Running
 from spotlight_nifi.versions import POSTGRES_MAJOR
 
@@ -60,8 +60,8 @@ class PostgresService:
     name = "postgres"
     startup_timeout = 60.0
 
-    def install(self) -> None:
-        bin_dir()
+    def install_steps(self) -> list[InstallStep]:
+        return [InstallStep("PostgreSQL server from Debian's package", bin_dir)]
 
     def log_path(self, run_dir: Path) -> Path:
         return run_dir / self.name / "postgres.log"

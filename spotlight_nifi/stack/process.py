@@ -11,11 +11,19 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack.state import Running, is_alive, session_members, start_ticks
 
 HOST = "127.0.0.1"
+
+
+class InstallStep(NamedTuple):
+    """One named part of installing a service: a progress line of its own, a no-op once done."""
+
+    text: str
+    run: Callable[[], object]
 
 
 @dataclass(frozen=True)

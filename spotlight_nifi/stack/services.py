@@ -1,6 +1,6 @@
 """The registry of local services and the three operations on the whole stack: up, status, down.
 
-A service is anything with `install` (fetch what it needs, a no-op once cached), `start`
+A service is anything with `install_steps` (fetch what it needs, each a no-op once cached), `start`
 (spawn it on a port), `health`, `stop` and `log_path`.
 """
 
@@ -21,7 +21,7 @@ from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.nifi import NiFiService
 from spotlight_nifi.stack.nifi_registry import NiFiRegistryService
 from spotlight_nifi.stack.postgres import PostgresService
-from spotlight_nifi.stack.process import Health, port_free, reap, wait_healthy
+from spotlight_nifi.stack.process import Health, InstallStep, port_free, reap, wait_healthy
 from spotlight_nifi.stack.state import Running, StackState, is_alive, locked, rss_bytes, session_members
 
 
@@ -31,7 +31,7 @@ class Service(Protocol):
     name: str
     startup_timeout: float
 
-    def install(self) -> None: ...
+    def install_steps(self) -> list[InstallStep]: ...
     def start(self, run_dir: Path, port: int | None) -> Running: ...
     def health(self, running: Running) -> Health: ...
     def stop(self, running: Running) -> None: ...
@@ -40,8 +40,8 @@ class Service(Protocol):
 
 def services(cache: Path) -> dict[str, Service]:
     """The services `dev up` can start, in start order."""
-    return {"kafka": KafkaService(cache), "postgres": PostgresService(), "clickhouse": ClickHouseService(), "nifi": NiFiService(cache),
-            "nifi-registry": NiFiRegistryService(cache)}
+    return {"kafka": KafkaService(cache), "postgres": PostgresService(), "clickhouse": ClickHouseService(),
+            "nifi": NiFiService(cache), "nifi-registry": NiFiRegistryService(cache)}
 
 
 @contextmanager
@@ -54,12 +54,17 @@ def _step(progress: Progress | None, text: str) -> Iterator[None]:
     progress.update(task, completed=1)
 
 
+def _install(name: str, service: Service, progress: Progress | None) -> None:
+    for step in service.install_steps():
+        with _step(progress, f"{name}: {step.text}"):
+            step.run()
+
+
 def install(cache: Path, progress: Progress | None = None) -> list[str]:
     """Fetch what every available service needs, so that a later `up` downloads nothing."""
     available = services(cache)
     for name, service in available.items():
-        with _step(progress, f"{name}: install"):
-            service.install()
+        _install(name, service, progress)
     return list(available)
 
 
@@ -87,8 +92,7 @@ def up(
                 reap(current)
             previous = state.last_ports.get(name)
             port = (ports or {}).get(name) or (previous if previous and port_free(previous) else None)
-            with _step(progress, f"{name}: install"):
-                service.install()
+            _install(name, service, progress)
             with _step(progress, f"{name}: start"):
                 running = service.start(run_dir, port)
             state.running[name] = running
