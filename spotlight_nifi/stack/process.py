@@ -57,6 +57,17 @@ def port_free(port: int) -> bool:
     return True
 
 
+def port_freed(port: int, timeout: float) -> bool:
+    """`port_free`, waiting up to `timeout` s: the port of a service that just died is freed as its
+    processes finish exiting."""
+    deadline = time.monotonic() + timeout
+    while not port_free(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def choose_port(service: str, wanted: int | None) -> int:
     """`wanted` when it is free, a free port from the kernel when `wanted` is None or 0."""
     with _probe() as probe:

@@ -21,7 +21,7 @@ from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.nifi import NiFiService
 from spotlight_nifi.stack.nifi_registry import NiFiRegistryService
 from spotlight_nifi.stack.postgres import PostgresService
-from spotlight_nifi.stack.process import Health, InstallStep, port_free, reap, wait_healthy
+from spotlight_nifi.stack.process import Health, InstallStep, port_freed, reap, wait_healthy
 from spotlight_nifi.stack.state import Running, StackState, is_alive, locked, rss_bytes, session_members
 
 
@@ -91,7 +91,8 @@ def up(
             if current:
                 reap(current)
             previous = state.last_ports.get(name)
-            port = (ports or {}).get(name) or (previous if previous and port_free(previous) else None)
+            reuse = previous and port_freed(previous, timeout=15.0 if current else 0.0)
+            port = (ports or {}).get(name) or (previous if reuse else None)
             _install(name, service, progress)
             with _step(progress, f"{name}: start"):
                 running = service.start(run_dir, port)

@@ -76,6 +76,9 @@ class Checkout:
 
     def clone(self, path: Path, author: str) -> Checkout:
         subprocess.run(["git", "clone", "-q", str(self.root), str(path)], check=True)
+        name, email = author.removesuffix(">").split(" <")
+        for key, value in {"user.name": name, "user.email": email}.items():
+            git(path, "config", key, value)  # a fresh machine has no global identity to fall back on
         return Checkout(path, author, self.manifest, path / ".cache")
 
 

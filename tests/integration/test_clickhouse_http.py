@@ -239,7 +239,7 @@ def test_infer_load_and_query_commands_work_over_http(database_url: str, tmp_pat
 def test_data_outlives_a_restart_and_down_leaves_no_process(fresh_run_dir: Path) -> None:
     cache = local_stack.cache_dir(Settings.load())
     running = local_stack.up(fresh_run_dir, cache, ["clickhouse"]).running["clickhouse"]
-    assert running.env == {"CLICKHOUSE_URL": running.url}
+    assert running.env == {"CLICKHOUSE_URL": running.url, "CLICKHOUSE_PASSWORD": ""}
     db = connect(running.url)
     db.command("CREATE TABLE kept (id UInt8) ENGINE = MergeTree ORDER BY id")
     db.insert("kept", ["id"], [(1,), (2,)])

@@ -173,13 +173,15 @@ def pipeline(stack: LocalStack, stack_settings: Callable[..., Settings], nifi_ur
     """The HTTP flow deployed and running, its table created from good records, a fresh failure DB."""
     dsn = new_database("nifi_e2e")
     failures.migrate(dsn)
-    clickhouse = connect(clickhouse_url)
+    connect(clickhouse_url).command("CREATE DATABASE IF NOT EXISTS nifi_e2e")  # `events` of its own
+    own_url = clickhouse_url.rsplit("/", 1)[0] + "/nifi_e2e"
+    clickhouse = connect(own_url)
     sample = [parse_json(s.line) for _, sent in make_run("sample", 40_000_000, random.Random(1)).batches[:2]
               for s in sent if s.kind == "good"]
     prepare_table(clickhouse, TABLE, sample, create=True, evolve=False)
     port = choose_port("ingress", None)
     jdbc = stack_settings().get("FAILURE_DB_JDBC_URL", "").rsplit("/", 1)[0] + "/" + database_name(dsn)
-    settings = stack_settings(NIFI_HTTP_INGRESS_PORT=str(port), FAILURE_DB_JDBC_URL=jdbc)
+    settings = stack_settings(NIFI_HTTP_INGRESS_PORT=str(port), FAILURE_DB_JDBC_URL=jdbc, CLICKHOUSE_URL=own_url)
     manifest = with_project_processors(load_manifest(nifi_url=nifi_url, cache_dir=local_stack.cache_dir(settings)))
     definition = check(FLOWS, manifest, [FLOW], target=release(LOCAL_NIFI_VERSION)).flows[FLOW]
     nifi = NiFi(nifi_url)
@@ -249,7 +251,8 @@ def test_nifi_killed_mid_stream_loses_and_duplicates_nothing(pipeline: Pipeline)
     os.kill(running.pid, signal.SIGKILL)
     while is_alive(running.pid, running.start_ticks):
         time.sleep(0.1)
-    local_stack.up(pipeline.stack.run_dir, pipeline.stack.cache, ["nifi"])
+    restarted = local_stack.up(pipeline.stack.run_dir, pipeline.stack.cache, ["nifi"]).running["nifi"]
+    assert restarted.url == running.url, "a restarted NiFi keeps its port, so NIFI_URL stays true"
     producer.join(600)
     assert not producer.is_alive() and run.acknowledged == [b for b, _ in run.batches]
     for batch, sent in run.batches[: len(run.batches) // 2: 5]:  # answers "lost": the producer sends again
