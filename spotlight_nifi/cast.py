@@ -6,9 +6,13 @@ Records that fit take a fast walk; any misfit is walked again by the reasoning w
 the first field that does not fit (so speed never changes a reason).
 A value either fits its column exactly or the record is rejected: no rounding, no overflow, no
 bool-as-number, no dropped field (a field without a column is a reason), no NULL into a
-non-Nullable column. Rows hold Python values both backends insert: int, float, bool, str, Decimal,
-date, datetime (UTC), UUID, IPv4Address/IPv6Address, lists. Imports neither chdb nor
-clickhouse-connect, so NiFi Python processors can use it.
+non-Nullable column. A JSON column (ClickHouse's `JSON` type) takes the fields under its path that
+no column claims, as an object (its row value is a dict): typed path hints are checked like
+columns; other values are stored as they are, except what the type cannot read back exactly
+(integers beyond 64 bits, keys holding `%2E`), which is a reason. It keeps no NULL nor empty
+object (ClickHouse stores neither in a JSON column). Rows hold Python values both backends insert:
+int, float, bool, str, Decimal, date, datetime (UTC), UUID, IPv4Address/IPv6Address, lists, dicts.
+Imports neither chdb nor clickhouse-connect, so NiFi Python processors can use it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import orjson
 
 from spotlight_nifi.errors import RecordCastError
 from spotlight_nifi.infer import detect
-from spotlight_nifi.infer.types import INTEGER_RANGES, MAX_EXACT_FLOAT_INT, CHType, Column
+from spotlight_nifi.infer.types import INTEGER_RANGES, MAX_EXACT_FLOAT_INT, CHType, Column, JSONType
 
 Converter = Callable[[Any], Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -255,31 +259,100 @@ def _dotted(path: Sequence[str]) -> str:
     return ".".join(path)
 
 
-FastWalk = Callable[[dict[str, Any], list[Any]], bool]
+_DYNAMIC_INT = (-(2**63), 2**64 - 1)
+"""The integers a JSON column stores as numbers; beyond them it would store text."""
+ESCAPED_DOT = "%2E"
+"""How a JSON column spells a dot inside a key (`json_type_escape_dots_in_keys`): a key that already
+holds it would read back as a dot, so it is refused."""
 
 
-def _fast_walk(tree: dict[str, Any], convert: tuple[Converter, ...]) -> FastWalk:
-    """The walk for records that fit: no paths, no flags; `_Unfit` at the first doubt. True when
-    every field under `tree` was there (no missing column to look for)."""
-    entries: dict[str, Any] = {key: node if type(node) is int else _fast_walk(node, convert)
-                               for key, node in tree.items()}
+@dataclass(frozen=True)
+class _Hint:
+    """A typed path inside a JSON column: its values are checked and converted like a column's."""
+
+    column: int
+    path: tuple[str, ...]
+    type: CHType
+    convert: Converter
+
+
+def _dynamic(value: Any) -> Any:
+    """`value` unchanged when a JSON column stores it exactly; `_Unfit` otherwise."""
+    kind = type(value)
+    if kind is int:
+        if not _DYNAMIC_INT[0] <= value <= _DYNAMIC_INT[1]:
+            raise _Unfit
+    elif kind is dict or kind is list:
+        try:
+            text = orjson.dumps(value)  # refuses integers beyond 64 bits, in C
+        except TypeError:
+            raise _Unfit from None
+        if ESCAPED_DOT.encode() in text and _dynamic_misfit(value, ()) is not None:
+            raise _Unfit
+    return value
+
+
+def _dynamic_misfit(value: Any, path: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+    """The first place in `value` a JSON column cannot store exactly, and why."""
+    kind = type(value)
+    if kind is int and not _DYNAMIC_INT[0] <= value <= _DYNAMIC_INT[1]:
+        return path, f"{value} is beyond 64 bits"
+    items = value.items() if kind is dict else enumerate(value) if kind is list else ()
+    for key, item in items:
+        if type(key) is str and ESCAPED_DOT in key:
+            return (*path, key), f"has `{ESCAPED_DOT}` in its key, which reads back as a dot"
+        found = _dynamic_misfit(item, (*path, str(key)) if type(key) is str else path)
+        if found is not None:
+            return found
+    return None
+
+
+FastWalk = Callable[[dict[str, Any], list[Any], "dict[str, Any] | None"], bool]
+
+
+def _fast_walk(tree: dict[Any, Any], convert: tuple[Converter, ...]) -> FastWalk:
+    """The walk for records that fit: no paths, no flags; `_Unfit` at the first doubt. `bag` is the
+    object inside a JSON column that takes the fields no column claims (None outside one). True
+    when every field under `tree` was there (no missing column to look for)."""
+    root = tree.get(None)
+    entries: dict[str, Any] = {key: node if type(node) in (int, _Hint) else _fast_walk(node, convert)
+                               for key, node in tree.items() if key is not None}
     size = len(entries)
 
-    def walk(obj: dict[str, Any], row: list[Any]) -> bool:
-        complete = len(obj) == size
+    def walk(obj: dict[str, Any], row: list[Any], bag: dict[str, Any] | None) -> bool:
+        if root is not None:
+            bag = row[root] = {}
+        complete, matched = True, 0
         for key, value in obj.items():
             entry = entries.get(key)
-            if type(entry) is int:
+            if entry is None:
+                if bag is None:
+                    raise _Unfit
+                bag[key] = _dynamic(value)
+                continue
+            matched += 1
+            kind = type(entry)
+            if kind is int:
                 row[entry] = convert[entry](value)
-            elif entry is None:
-                raise _Unfit
+            elif kind is _Hint:
+                if value is not None:
+                    bag[key] = entry.convert(value)  # type: ignore[index]
             elif type(value) is dict:
-                complete = entry(value, row) and complete
+                if bag is None:
+                    complete = entry(value, row, None) and complete
+                else:
+                    inner: dict[str, Any] = {}
+                    complete = entry(value, row, inner) and complete
+                    if inner:
+                        bag[key] = inner
             elif value is None:
+                complete = False
+            elif bag is not None:
+                bag[key] = _dynamic(value)  # a scalar where columns expect an object: the JSON column keeps it
                 complete = False
             else:
                 raise _Unfit
-        return complete
+        return complete and matched == size
     return walk
 
 
@@ -292,7 +365,7 @@ class Caster:
     """Compiled casting for one table's columns."""
 
     columns: tuple[Column, ...]
-    _tree: dict[str, Any]
+    _tree: dict[Any, Any]
     _convert: tuple[Converter, ...]
     _required: tuple[int, ...]
     _fast: FastWalk
@@ -303,7 +376,7 @@ class Caster:
         if type(record) is dict:
             row = list(self._blank)
             try:
-                complete = self._fast(record, row)
+                complete = self._fast(record, row, None)
             except _Unfit:
                 complete = None
             if complete or (complete is False and all(row[index] is not _ABSENT for index in self._required)):
@@ -316,7 +389,7 @@ class Caster:
             raise RecordCastError("", None, f"record is {_kind(record)}, not an object")
         row: list[Any] = [None] * len(self.columns)
         seen = [False] * len(self.columns)
-        self._walk(record, self._tree, row, seen, ())
+        self._walk(record, self._tree, row, seen, (), None)
         for index in self._required:
             if not seen[index]:
                 column = self.columns[index]
@@ -325,28 +398,61 @@ class Caster:
                                       f"field `{field}` is missing and column `{column.name}` is not Nullable")
         return tuple(row)
 
-    def _walk(self, obj: dict[str, Any], tree: dict[str, Any], row: list[Any], seen: list[bool],
-              prefix: tuple[str, ...]) -> None:
+    def _walk(self, obj: dict[str, Any], tree: dict[Any, Any], row: list[Any], seen: list[bool],
+              prefix: tuple[str, ...], scope: tuple[dict[str, Any], int] | None) -> None:
+        """`scope` is the JSON column taking unclaimed fields here: its object at this level, and its index."""
+        if tree.get(None) is not None:
+            row[tree[None]] = {}
+            scope = (row[tree[None]], tree[None])
         for key, value in obj.items():
             node = tree.get(key)
-            if node is None:
-                field = _dotted((*prefix, key))
-                raise RecordCastError(field, None, f"field `{field}` has no column")
-            if type(node) is int:
-                try:
-                    row[node] = self._convert[node](value)
-                except _Unfit as unfit:
-                    column = self.columns[node]
-                    field = _dotted(column.path)
-                    reason = f"is null and column `{column.name}` is not Nullable" if value is None else \
-                        f"{unfit} (column `{column.name}` {column.type})"
-                    raise RecordCastError(field, column.name, f"field `{field}` {reason}") from None
+            path = (*prefix, key)
+            if node is None or (type(node) is dict and value is not None and type(value) is not dict and scope):
+                if scope is None:
+                    raise RecordCastError(_dotted(path), None, f"field `{_dotted(path)}` has no column")
+                scope[0][key] = self._stored(value, path, scope[1])
+            elif type(node) is int:
+                row[node] = self._converted(node, value)
                 seen[node] = True
+            elif type(node) is _Hint:
+                if value is not None:
+                    scope[0][key] = self._hinted(node, value)  # type: ignore[index]
             elif value is not None:
                 if type(value) is not dict:
-                    field = _dotted((*prefix, key))
-                    raise RecordCastError(field, None, f"field `{field}` is {_kind(value)}, but its columns expect an object")
-                self._walk(value, node, row, seen, (*prefix, key))
+                    raise RecordCastError(_dotted(path), None, f"field `{_dotted(path)}` is {_kind(value)}, but its columns expect an object")
+                inner: dict[str, Any] = {}
+                self._walk(value, node, row, seen, path, None if scope is None else (inner, scope[1]))
+                if inner and scope is not None:
+                    scope[0][key] = inner
+
+    def _converted(self, index: int, value: Any) -> Any:
+        try:
+            return self._convert[index](value)
+        except _Unfit as unfit:
+            column = self.columns[index]
+            field = _dotted(column.path)
+            reason = f"is null and column `{column.name}` is not Nullable" if value is None else \
+                f"{unfit} (column `{column.name}` {column.type})"
+            raise RecordCastError(field, column.name, f"field `{field}` {reason}") from None
+
+    def _hinted(self, hint: _Hint, value: Any) -> Any:
+        try:
+            return hint.convert(value)
+        except _Unfit as unfit:
+            column = self.columns[hint.column]
+            field = _dotted(hint.path)
+            inside = _dotted(hint.path[len(column.path):])
+            raise RecordCastError(field, column.name, f"field `{field}` {unfit} (path `{inside}` {hint.type} of JSON "
+                                                      f"column `{column.name}`)") from None
+
+    def _stored(self, value: Any, path: tuple[str, ...], index: int) -> Any:
+        found = _dynamic_misfit(value, path)
+        if found is None:
+            return value
+        column = self.columns[index]
+        where, why = found
+        raise RecordCastError(_dotted(where), column.name, f"field `{_dotted(where)}` {why}: JSON column "
+                                                           f"`{column.name}` cannot store it exactly")
 
 
 def _json_converter(typ: CHType) -> Converter:
@@ -354,20 +460,42 @@ def _json_converter(typ: CHType) -> Converter:
     return lambda value: None if value is None and nullable else json_text(value)
 
 
+def _node(tree: dict[Any, Any], path: Sequence[str], column: Column) -> dict[Any, Any]:
+    node = tree
+    for key in path:
+        node = node.setdefault(key, {})
+        if type(node) is not dict:
+            raise ValueError(f"column `{column.name}` path `{_dotted(column.path)}` is inside another column")
+    return node
+
+
 def compile_caster(columns: Iterable[Column]) -> Caster:
-    """A Caster for these columns; ValueError when a type cannot be written or paths collide."""
+    """A Caster for these columns; ValueError when a type cannot be written or paths collide.
+
+    A JSON column takes every field under its path that no other column claims (typed columns
+    may sit inside it), checking its typed path hints like columns and the rest with `_dynamic`."""
     cols = tuple(columns)
-    tree: dict[str, Any] = {}
+    tree: dict[Any, Any] = {}
+    convert: list[Converter] = []
     for index, column in enumerate(cols):
-        node = tree
-        for key in column.path[:-1]:
-            node = node.setdefault(key, {})
-            if type(node) is int:
-                raise ValueError(f"column `{column.name}` path `{_dotted(column.path)}` is inside another column")
+        if isinstance(column.type, JSONType):
+            node = _node(tree, column.path, column)
+            if node.get(None) is not None:
+                raise ValueError(f"column `{column.name}` path `{_dotted(column.path)}` is already another JSON column")
+            node[None] = index
+            for path, typ in column.type.hints:
+                full = (*column.path, *path)
+                parent = _node(tree, full[:-1], column)
+                if full[-1] in parent:
+                    raise ValueError(f"column `{column.name}` hint `{_dotted(path)}` is already another column")
+                parent[full[-1]] = _Hint(index, full, typ, converter(typ))
+            convert.append(_dynamic)
+            continue
+        node = _node(tree, column.path[:-1], column)
         if column.path[-1] in node:
             raise ValueError(f"column `{column.name}` path `{_dotted(column.path)}` is already another column")
         node[column.path[-1]] = index
-    convert = tuple(_json_converter(c.type) if c.json_text else converter(c.type) for c in cols)
-    required = tuple(i for i, c in enumerate(cols) if not c.type.nullable)
+        convert.append(_json_converter(column.type) if column.json_text else converter(column.type))
+    required = tuple(i for i, c in enumerate(cols) if not c.type.nullable and not isinstance(c.type, JSONType))
     blank = tuple(_ABSENT if i in required else None for i in range(len(cols)))
-    return Caster(cols, tree, convert, required, _fast_walk(tree, convert), blank)
+    return Caster(cols, tree, tuple(convert), required, _fast_walk(tree, tuple(convert)), blank)

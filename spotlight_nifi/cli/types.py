@@ -7,11 +7,14 @@ from pathlib import Path
 import orjson
 import typer
 
+from spotlight_nifi.cast import converter
 from spotlight_nifi.clickhouse import connect, is_server
-from spotlight_nifi.clickhouse.tables import evolve_table, load
+from spotlight_nifi.clickhouse.tables import evolve_table, execute_ddl, load
 from spotlight_nifi.config import Settings
-from spotlight_nifi.errors import InputDataError, SchemaEvolutionError
+from spotlight_nifi.errors import InferenceError, InputDataError, SchemaEvolutionError
 from spotlight_nifi.infer import Options, infer_table
+from spotlight_nifi.infer.layout import parse_path, parse_type_override
+from spotlight_nifi.infer.placement import place
 from spotlight_nifi.infer.reader import Records, read_file, read_kafka
 
 SOURCE = typer.Argument(None, help="JSON Lines or JSON array file (or use --kafka-topic).")
@@ -24,6 +27,22 @@ SAMPLE = typer.Option(1000, "--sample", help="How many Kafka records to sample."
 SKIP_INVALID = typer.Option(False, "--skip-invalid", help="Skip lines that are not JSON objects instead of failing.")
 EVOLVE = typer.Option(False, "--evolve", help="Alter the existing table to hold the new records (safe changes only).")
 DECIMAL = typer.Option(False, "--decimal", help="Type non-integer numbers as Decimal(P, S) instead of Float64.")
+EXPLAIN = typer.Option(False, "--explain", help="Print the layout chosen (flat, or typed columns + JSON) and its thresholds.")
+FLATTEN = typer.Option(False, "--flatten", help="One column per leaf path, however many (never a JSON column).")
+JSON_COLUMN = typer.Option([], "--json-column", help="Keep this subtree (a.b, or a JSON array of keys) whole in a JSON column; repeatable.")
+TYPE = typer.Option([], "--type", help="Force a path's type, e.g. issue.number=UInt32 (a column's, or a hint in a JSON column); repeatable.")
+
+
+def _options(table: str, decimal: bool, flatten: bool, json_columns: list[str], types: list[str]) -> Options:
+    """The layout overrides, each checked: a path, and a type the caster can write."""
+    try:
+        roots = tuple(parse_path(path) for path in json_columns)
+        forced = tuple(parse_type_override(text) for text in types)
+        for _, typ in forced:
+            converter(typ)
+    except ValueError as error:
+        raise InferenceError(table, f"{error}") from None
+    return Options(decimal=decimal, flatten=flatten, json_columns=roots, types=forced)
 
 
 def _records(source: Path | None, topic: str | None, bootstrap: str | None, sample: int, skip: bool) -> Records:
@@ -40,16 +59,20 @@ def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.
           evolve: bool = EVOLVE, clickhouse: str | None = CLICKHOUSE, decimal: bool = DECIMAL,
           order_by: str | None = typer.Option(None, "--order-by", help="Comma-separated ORDER BY columns (overrides the suggestion)."),
           partition_by: str | None = typer.Option(None, "--partition-by", help="PARTITION BY expression (none unless given)."),
+          tier_after: str | None = typer.Option(None, "--tier-after", help="Move parts older than this (30d, 12h, 2w) "
+                                                "to the storage policy's cold volume on MinIO (TTL … TO VOLUME 'cold')."),
           skip_invalid: bool = SKIP_INVALID, kafka_topic: str | None = KAFKA_TOPIC,
-          kafka_bootstrap: str | None = KAFKA_BOOTSTRAP, sample: int = SAMPLE) -> None:
+          kafka_bootstrap: str | None = KAFKA_BOOTSTRAP, sample: int = SAMPLE, explain: bool = EXPLAIN,
+          flatten: bool = FLATTEN, json_column: list[str] = JSON_COLUMN, type_: list[str] = TYPE) -> None:
     """Print CREATE TABLE (or, with --evolve, the ALTER plan) and the JSON Schema for sample records."""
     settings = Settings.load()
     url = clickhouse or settings.get("CLICKHOUSE_URL")
+    options = _options(table, decimal, flatten, json_column, type_)
     records = _records(source, kafka_topic, kafka_bootstrap, sample, skip_invalid).records
     if evolve:
         db = connect(url)
         try:
-            migration = evolve_table(db, table, records, Options(decimal=decimal), apply=apply)
+            migration = evolve_table(db, table, records, options, apply=apply)
         finally:
             db.close()
         typer.echo(migration.render())
@@ -58,13 +81,17 @@ def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.
             raise SchemaEvolutionError(table, column.name, f"{reason}; nothing was changed")
         return
     keys = [k.strip() for k in order_by.split(",") if k.strip()] if order_by is not None else None
-    inferred = infer_table(records, table, Options(decimal=decimal), order_by=keys, partition_by=partition_by,
-                           storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY") if is_server(url) else None)
-    typer.echo(inferred.create_sql + ";\n\n" + orjson.dumps(inferred.schema, option=orjson.OPT_INDENT_2).decode())
+    inferred = infer_table(records, table, options, order_by=keys, partition_by=partition_by,
+                           storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY") if is_server(url) or tier_after else None)
+    statements = place(table, inferred.create_sql, inferred.columns, tier_after=tier_after,
+                       cluster=settings.get("CLICKHOUSE_CLUSTER") if is_server(url) else None)
+    notes = "".join(f"-- {note}\n" for note in inferred.layout.notes) if explain else ""
+    typer.echo(notes + ";\n\n".join(statements) + ";\n\n" + orjson.dumps(inferred.schema, option=orjson.OPT_INDENT_2).decode())
     if apply:
         db = connect(url)
         try:
-            db.command(inferred.create_sql)
+            for statement in statements:
+                execute_ddl(db, statement)
         finally:
             db.close()
 

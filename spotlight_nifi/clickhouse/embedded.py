@@ -17,15 +17,19 @@ from uuid import UUID
 import orjson
 from chdb import session
 
-from spotlight_nifi.clickhouse.interface import CatalogQueries, insert_token, refused
+from spotlight_nifi.clickhouse.interface import JSON_COLUMN_SETTINGS, CatalogQueries, insert_token, refused
 from spotlight_nifi.errors import ClickHouseError
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.names import literal, quote
 
 _BATCH = 20_000
-_SESSION_SETTINGS = ("SET output_format_json_quote_64bit_integers = 0", "SET output_format_json_quote_decimals = 1")
-"""Query results come back as JSON: integers unquoted (parsed exactly), Decimals quoted (exact)."""
-_INSERT_SETTINGS = "SETTINGS date_time_input_format = 'best_effort', input_format_skip_unknown_fields = 0"
+_SESSION_SETTINGS = ("SET output_format_json_quote_64bit_integers = 0", "SET output_format_json_quote_decimals = 1",
+                     "SET json_type_escape_dots_in_keys = 1", "SET type_json_skip_null_typed_paths = 1")
+"""Query results come back as JSON: integers unquoted (parsed exactly), Decimals quoted (exact);
+dots in the keys of JSON columns read back as dots, and a typed path without a value is left out of
+its JSON (as a dynamic one is), not written as null."""
+_INSERT_SETTINGS = "SETTINGS date_time_input_format = 'best_effort', input_format_skip_unknown_fields = 0" + "".join(
+    f", {name} = {value}" for name, value in JSON_COLUMN_SETTINGS.items())
 
 
 def _default(value: Any) -> Any:

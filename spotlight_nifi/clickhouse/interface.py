@@ -19,6 +19,11 @@ from spotlight_nifi.errors import ClickHouseError, ConfigError
 from spotlight_nifi.infer.names import literal
 
 DEFAULT_URL = "chdb://.spotlight/clickhouse"
+JSON_COLUMN_SETTINGS = {"input_format_try_infer_dates": 0, "input_format_try_infer_datetimes": 0,
+                        "json_type_escape_dots_in_keys": 1}
+"""Insert settings that make a JSON column store what the caster let through exactly: strings stay
+strings (not dates re-spelled by ClickHouse), and a dot in a key stays part of the key (not a
+nested path that could collide with another)."""
 
 
 class ClickHouse(Protocol):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from spotlight_nifi.clickhouse.interface import CatalogQueries, insert_token, refused
+from spotlight_nifi.clickhouse.interface import JSON_COLUMN_SETTINGS, CatalogQueries, insert_token, refused
 from spotlight_nifi.errors import ClickHouseError, ConfigError
 
 
@@ -68,7 +68,7 @@ class Server(CatalogQueries):
         """One insert; the server splits it into blocks and keeps the token per block."""
         try:
             self._client.insert(table, [list(r) for r in rows], column_names=list(columns),
-                                settings={"insert_deduplication_token": insert_token(token)})
+                                settings={"insert_deduplication_token": insert_token(token), **JSON_COLUMN_SETTINGS})
         except Exception as error:
             raise ClickHouseError(f"ClickHouse refused the insert into `{table}`: {error}") from None
 

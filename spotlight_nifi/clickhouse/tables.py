@@ -17,10 +17,12 @@ import orjson
 from spotlight_nifi.cast import compile_caster
 from spotlight_nifi.clickhouse.interface import ClickHouse
 from spotlight_nifi.errors import RecordCastError, SchemaEvolutionError
-from spotlight_nifi.infer import Options, infer_columns, infer_table
+from spotlight_nifi.infer import Options, infer_table
 from spotlight_nifi.infer.ddl import column_from_table, modify_comment
 from spotlight_nifi.infer.evolve import Plan, Step, plan
-from spotlight_nifi.infer.names import literal
+from spotlight_nifi.infer.infer import infer_leaves
+from spotlight_nifi.infer.layout import HINT_MIN_RECORDS, MAX_QUERY_SIZE, is_json, typed_leaves
+from spotlight_nifi.infer.names import column_names, literal
 from spotlight_nifi.infer.schema import json_schema, mismatches
 from spotlight_nifi.infer.reader import Records
 from spotlight_nifi.infer.types import Column
@@ -39,11 +41,37 @@ def evolve_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]], 
     existing = table_columns(db, table)
     if existing is None:
         raise SchemaEvolutionError(table, "*", "table does not exist: run `spotlight-nifi infer` with `--apply` first")
-    migration = plan(table, existing, infer_columns(records, options))
+    migration = migration_plan(table, existing, records, options)
     _check_schema(db, table, records, migration)
     if apply and not migration.refused:
         apply_plan(db, migration)
     return migration
+
+
+def migration_plan(table: str, existing: list[Column], records: Sequence[dict[str, Any]], options: Options) -> Plan:
+    """`evolve.plan` for these records; on a table with a JSON column, the paths dense and stable
+    in at least `HINT_MIN_RECORDS` of them are offered for promotion to typed columns."""
+    leaves, count = infer_leaves(records, options)
+    inferred = [Column(name, leaf.type, leaf.path, leaf.json_text)
+                for name, leaf in zip(column_names([leaf.path for leaf in leaves]), leaves)]
+    promote = []
+    if any(is_json(c) for c in existing):
+        promote = [Column("", leaf.type, leaf.path) for leaf in typed_leaves(leaves, count, minimum=HINT_MIN_RECORDS)]
+    return plan(table, existing, inferred, promote)
+
+
+def execute_ddl(db: ClickHouse, sql: str) -> None:
+    """Run a CREATE TABLE; one longer than ClickHouse's default `max_query_size` (only `--flatten`
+    makes one) runs with the setting raised for it, then put back."""
+    size = len(sql.encode())
+    if size <= MAX_QUERY_SIZE:
+        db.command(sql)
+        return
+    db.command(f"SET max_query_size = {size + 1024}")
+    try:
+        db.command(sql)
+    finally:
+        db.command(f"SET max_query_size = {MAX_QUERY_SIZE}")
 
 
 def table_schema(db: ClickHouse, table: str) -> dict[str, Any] | None:
@@ -103,11 +131,11 @@ def prepare_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]],
         if not create or not records:
             return Prepared(None)
         inferred = infer_table(records, table, options, storage_policy=storage_policy)
-        db.command(inferred.create_sql)
+        execute_ddl(db, inferred.create_sql)
         return Prepared(inferred.columns, created=True)
     if not evolve or not records:
         return Prepared(columns)
-    migration = plan(table, columns, infer_columns(records, options)).unattended(columns)
+    migration = migration_plan(table, columns, records, options).unattended(columns)
     apply_plan(db, migration)
     return Prepared(migration.columns_after(columns), plan=migration)
 

@@ -11,7 +11,9 @@
   default LZ4 on JSON-ish text), Delta+ZSTD on the time column in the sort key (monotonic within a
   part). Numbers keep the default LZ4.
 - Every column carries its JSON path in its comment (`{"path": [...], "json": true}`), so the
-  caster maps records to columns exactly, whatever normalisation the name went through.
+  caster maps records to columns exactly, whatever normalisation the name went through. A `JSON`
+  column's path is the subtree it takes (`[]` for the whole record); its typed path hints are in
+  its type, which `system.columns` gives back as written (`types.parse_json_type`).
 - SETTINGS keep a deduplication window (`DEDUPLICATION_WINDOW`), so InsertClickHouse's retries
   re-send batches with the same `insert_deduplication_token` and ClickHouse skips those it has.
 - An optional storage policy (S3/MinIO tiering, `CLICKHOUSE_STORAGE_POLICY`) goes in SETTINGS.

@@ -120,14 +120,29 @@ class _Stats:
 
 @dataclass(frozen=True)
 class Options:
-    """Choices the user makes: floats as Decimal, and whether strings may be LowCardinality."""
+    """Choices the user makes: floats as Decimal, whether strings may be LowCardinality, and the
+    table layout's overrides (see `spotlight_nifi.infer.layout`): flatten whatever the size, the
+    subtrees kept whole in a JSON column, and types forced on paths."""
 
     decimal: bool = False
     low_cardinality: bool = True
+    flatten: bool = False
+    json_columns: tuple[tuple[str, ...], ...] = ()
+    types: tuple[tuple[tuple[str, ...], CHType], ...] = ()
 
 
-def infer_columns(records: Iterable[Mapping[str, Any]], options: Options = Options()) -> list[Column]:
-    """The columns that hold every record, in first-seen order."""
+@dataclass(frozen=True)
+class Leaf:
+    """One flattened path: its type, whether it is JSON text, and in how many records it has a value."""
+
+    path: tuple[str, ...]
+    type: CHType
+    json_text: bool
+    present: int
+
+
+def infer_leaves(records: Iterable[Mapping[str, Any]], options: Options = Options()) -> tuple[list[Leaf], int]:
+    """Every flattened path of the records, in first-seen order, and how many records there were."""
     root = _Stats()
     count = 0
     for record in records:
@@ -135,15 +150,20 @@ def infer_columns(records: Iterable[Mapping[str, Any]], options: Options = Optio
             raise TypeError("every record must be a JSON object")
         root.add(record)
         count += 1
-    leaves: list[tuple[tuple[str, ...], CHType, bool]] = []
+    leaves: list[Leaf] = []
     for key, child in root.children.items():
         _leaves((key,), child, count, options, leaves)
-    names = column_names([path for path, _, _ in leaves])
-    return [Column(name, typ, path, json_text) for name, (path, typ, json_text) in zip(names, leaves)]
+    return leaves, count
 
 
-def _leaves(path: tuple[str, ...], stats: _Stats, parents: int,
-            options: Options, out: list[tuple[tuple[str, ...], CHType, bool]]) -> None:
+def infer_columns(records: Iterable[Mapping[str, Any]], options: Options = Options()) -> list[Column]:
+    """The flat columns that hold every record (one per leaf), in first-seen order."""
+    leaves, _ = infer_leaves(records, options)
+    names = column_names([leaf.path for leaf in leaves])
+    return [Column(name, leaf.type, leaf.path, leaf.json_text) for name, leaf in zip(names, leaves)]
+
+
+def _leaves(path: tuple[str, ...], stats: _Stats, parents: int, options: Options, out: list[Leaf]) -> None:
     present = stats.bools + stats.ints + stats.floats + stats.strings + stats.objects + stats.arrays
     is_null = present < parents
     flatten = stats.objects and stats.kinds == 1 and stats.children and not _is_map(stats)
@@ -155,9 +175,9 @@ def _leaves(path: tuple[str, ...], stats: _Stats, parents: int,
     if base is not None and is_null and base.name == "Array" and innermost(base).name in NOT_IN_VARIANT:
         base = None
     if base is None:
-        out.append((path, nullable(t("String")) if is_null else t("String"), True))
+        out.append(Leaf(path, nullable(t("String")) if is_null else t("String"), True, present))
     else:
-        out.append((path, nullable(base) if is_null else base, False))
+        out.append(Leaf(path, nullable(base) if is_null else base, False, present))
 
 
 def _is_map(stats: _Stats) -> bool:

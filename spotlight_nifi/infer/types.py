@@ -16,6 +16,10 @@ Rules (the whole lattice; nothing else widens):
   nullable array is `Variant(Array(T))`, which keeps null apart from `[]`.
 - `SAFE_WIDENINGS` lists the scalar changes `ALTER TABLE … MODIFY COLUMN` may make without losing
   a value; every other change is refused.
+- ClickHouse's `JSON` type (`JSONType`) holds any object: typed path hints (always Nullable, so an
+  absent path reads NULL, not 0) and up to `max_dynamic_paths` other paths as their own subcolumns
+  (the rest in a shared structure). Hints are written only for paths of plain keys (`PLAIN_KEY`),
+  which ClickHouse spells the same in the type, in queries and in `system.columns`.
 """
 
 from __future__ import annotations
@@ -98,6 +102,75 @@ class CHType:
         return t
 
 
+PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+DEFAULT_DYNAMIC_PATHS = 1024
+"""ClickHouse's own default for `max_dynamic_paths`."""
+
+
+@dataclass(frozen=True)
+class JSONType(CHType):
+    """`JSON(max_dynamic_paths=N, a.b Nullable(Int64), …)`: `hints` are (path, type) pairs, kept in
+    ClickHouse's order (by dotted path); `extra` other clauses of a table made elsewhere (`SKIP …`,
+    `max_dynamic_types=…`), kept verbatim so an ALTER does not drop them."""
+
+    name: str = "JSON"
+    hints: tuple[tuple[tuple[str, ...], CHType], ...] = ()
+    max_dynamic_paths: int = DEFAULT_DYNAMIC_PATHS
+    extra: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hints", tuple(sorted(self.hints, key=lambda hint: ".".join(hint[0]).encode())))
+
+    def __str__(self) -> str:
+        parts = [f"max_dynamic_paths={self.max_dynamic_paths}", *self.extra]
+        parts += [f"`{'.'.join(path)}` {typ}" for path, typ in self.hints]
+        return f"JSON({', '.join(parts)})"
+
+    def hint(self, path: tuple[str, ...]) -> CHType | None:
+        return next((typ for p, typ in self.hints if p == path), None)
+
+
+def _split_top(text: str) -> list[str]:
+    """`text` split at the commas outside parentheses, quotes and backquotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote and text[i - 1] != "\\" else quote
+        elif char in "'`":
+            quote = char
+        elif char in "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def parse_json_type(text: str) -> JSONType:
+    """Parse `JSON(...)` as `system.columns` prints it; ValueError when malformed."""
+    inner = text.strip()[len("JSON"):].strip()
+    if inner and not (inner.startswith("(") and inner.endswith(")")):
+        raise ValueError(f"cannot parse ClickHouse type {text!r}")
+    hints, extra, dynamic = [], [], DEFAULT_DYNAMIC_PATHS
+    for part in _split_top(inner[1:-1]) if inner else []:
+        setting = re.fullmatch(r"max_dynamic_paths\s*=\s*(\d+)", part)
+        if setting:
+            dynamic = int(setting.group(1))
+            continue
+        if part.upper().startswith("SKIP ") or part.startswith("max_dynamic_types"):
+            extra.append(part)
+            continue
+        match = re.fullmatch(r"(`(?:[^`\\]|\\.)*`|[^\s`]+)\s+(.+)", part, re.DOTALL)
+        if match is None:
+            raise ValueError(f"cannot parse ClickHouse type {text!r}")
+        path = match.group(1).strip("`")
+        hints.append((tuple(path.split(".")), parse_type(match.group(2))))
+    return JSONType(hints=tuple(hints), max_dynamic_paths=dynamic, extra=tuple(extra))
+
+
 def t(name: str, *args: CHType | int | str) -> CHType:
     return CHType(name, args)
 
@@ -125,6 +198,8 @@ _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>-?\d+)|'(?P
 
 def parse_type(text: str) -> CHType:
     """Parse a ClickHouse type string as `system.columns` prints it; ValueError when malformed."""
+    if re.match(r"JSON\b", text):
+        return parse_json_type(text)
     matches = list(_TOKEN.finditer(text))
     if "".join(m.group(0) for m in matches) != text.rstrip():
         raise ValueError(f"cannot parse ClickHouse type {text!r}")

@@ -246,3 +246,79 @@ def test_the_fast_walk_agrees_with_the_reasoned_walk(record: Any) -> None:
             return error.reason
 
     assert outcome(WALKED.cast) == outcome(WALKED._reasoned)
+
+
+HYBRID = compile_caster([
+    Column("event", parse_type("LowCardinality(String)"), ("event",)),
+    Column("a__id", parse_type("Nullable(UInt16)"), ("a", "id")),
+    Column("json", parse_type("JSON(max_dynamic_paths=16, `a.n` Nullable(Int64), `t` Nullable(DateTime64(6, 'UTC')))"), ()),
+    Column("p", parse_type("JSON(max_dynamic_paths=16, `k` Nullable(Bool))"), ("p",)),
+])
+
+JSON_FITS = [
+    ({"event": "x", "a": {"id": 1, "n": 5, "z": "s"}, "q": [1, {"k": 2}]},
+     ("x", 1, {"a": {"n": 5, "z": "s"}, "q": [1, {"k": 2}]}, None)),
+    ({"event": "x", "t": "2024-01-01T00:00:00Z", "a.b": {"": None}, "`k`\n": 2**64 - 1},
+     ("x", None, {"t": datetime(2024, 1, 1, tzinfo=UTC), "a.b": {"": None}, "`k`\n": 2**64 - 1}, None)),
+    ({"event": "x", "a": "a string where columns expect an object"},
+     ("x", None, {"a": "a string where columns expect an object"}, None)),
+    ({"event": "x", "a": {"id": None}, "p": {"k": True, "o": {"deep": [1]}}},
+     ("x", None, {}, {"k": True, "o": {"deep": [1]}})),
+    ({"event": "x", "p": 5}, ("x", None, {"p": 5}, None)),
+]
+
+
+@pytest.mark.parametrize(("record", "row"), JSON_FITS, ids=[str(i) for i in range(len(JSON_FITS))])
+def test_json_columns_take_the_fields_no_column_claims(record: dict[str, Any], row: tuple[Any, ...]) -> None:
+    assert HYBRID.cast(record) == row
+
+
+JSON_MISFITS = [
+    ({"event": "x", "a": {"n": "5"}}, "field `a.n` is a string, not an integer (path `a.n` Nullable(Int64) of JSON column `json`)"),
+    ({"event": "x", "b": {"c": [2**70]}}, f"field `b.c` {2**70} is beyond 64 bits: JSON column `json` cannot store it exactly"),
+    ({"event": "x", "b": {"x%2Ey": 1}}, "field `b.x%2Ey` has `%2E` in its key, which reads back as a dot: JSON column `json` "
+                                        "cannot store it exactly"),
+    ({"a": {"id": 1}}, "field `event` is missing and column `event` is not Nullable"),
+    ({"event": "x", "a": {"id": 70000}}, "field `a.id` 70000 is outside UInt16 [0, 65535] (column `a__id` Nullable(UInt16))"),
+]
+
+
+@pytest.mark.parametrize(("record", "reason"), JSON_MISFITS, ids=[r for _, r in JSON_MISFITS])
+def test_what_a_json_column_cannot_hold_exactly_is_a_reason(record: dict[str, Any], reason: str) -> None:
+    with pytest.raises(RecordCastError) as error:
+        HYBRID.cast(record)
+    assert error.value.reason == reason
+
+
+def test_a_json_column_outside_another_takes_objects_only() -> None:
+    cast = compile_caster([Column("p", parse_type("JSON"), ("p",))])
+    with pytest.raises(RecordCastError) as error:
+        cast.cast({"p": 5})
+    assert error.value.reason == "field `p` is an integer, but its columns expect an object"
+
+
+def test_json_columns_and_hints_cannot_collide_with_columns() -> None:
+    json = Column("json", parse_type("JSON(`a` Nullable(Int64))"), ())
+    with pytest.raises(ValueError, match="is already another JSON column"):
+        compile_caster([json, Column("j2", parse_type("JSON"), ())])
+    with pytest.raises(ValueError, match="is already another column"):
+        compile_caster([json, Column("a", parse_type("UInt8"), ("a",))])
+
+
+HYBRID_KEYS = st.sampled_from(["event", "a", "id", "n", "t", "p", "k", "x%2Ey", "z"])
+HYBRID_LEAVES = st.one_of(LEAVES, st.sampled_from([2**70, -(2**63), 2**64 - 1, "2024-01-01T00:00:00Z"]))
+HYBRID_RECORDS = st.recursive(HYBRID_LEAVES, lambda inner: st.lists(inner, max_size=2) | st.dictionaries(HYBRID_KEYS, inner, max_size=5),
+                              max_leaves=12).filter(lambda r: isinstance(r, dict))
+
+
+@settings(max_examples=300)
+@given(HYBRID_RECORDS)
+@example({"event": "x", "a": {"id": 1, "n": None}, "p": None})
+def test_the_fast_walk_agrees_with_the_reasoned_walk_on_json_columns(record: Any) -> None:
+    def outcome(cast: Any) -> Any:
+        try:
+            return cast(record)
+        except RecordCastError as error:
+            return error.reason
+
+    assert outcome(HYBRID.cast) == outcome(HYBRID._reasoned)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from spotlight_nifi.cli import main
@@ -100,3 +101,37 @@ def test_storage_policy_applies_to_server_targets_only(monkeypatch: pytest.Monke
     assert "storage_policy" not in capsys.readouterr().out
     assert run(["infer", "s.jsonl", "--table", "events", "--clickhouse", "http://localhost:8123"]) == 0
     assert "ORDER BY tuple()\nSETTINGS non_replicated_deduplication_window = 10000, storage_policy = 's3'\nCOMMENT '" in capsys.readouterr().out
+
+
+def test_explain_prints_the_layout_and_its_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
+    records = [{"event": f"e{i % 40}", f"k{i % 40}": {f"f{j}": j for j in range(30)}} for i in range(200)]
+    Path("h.jsonl").write_text("\n".join(orjson.dumps(r).decode() for r in records))
+    assert run(["infer", "h.jsonl", "--table", "events", "--explain", "--apply"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        "-- layout: typed columns + JSON: 1,201 leaf paths in 200 records flattened would be 1,201 columns (> 1,000)",
+        "-- typed: a column for each of the 1 paths with a value in ≥ 30% of records and one type (at most 256): `event`"]
+    assert out[2].startswith("-- json: `json` holds every other path, and any new one (1,200 seen): 0 typed path hints")
+    assert run(["query", "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'events' ORDER BY position"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "event\tLowCardinality(String)" and rows[1] == "json\tJSON(max_dynamic_paths=256)"
+
+
+def test_json_column_and_type_overrides(capsys: pytest.CaptureFixture[str]) -> None:
+    Path("p.jsonl").write_text('{"id": 1, "payload": {"n": 5, "s": "x"}}\n')
+    assert run(["infer", "p.jsonl", "--table", "p", "--json-column", "payload", "--type", "payload.n=UInt32",
+                "--type", "id=UInt64"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "CREATE TABLE `p`\n(\n    `id` UInt64 COMMENT '{\"path\":[\"id\"]}',\n"
+        "    `payload` JSON(max_dynamic_paths=16, `n` Nullable(UInt32)) COMMENT '{\"path\":[\"payload\"]}'\n)")
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("id=Map(String, UInt8)", "Error: table `t`: the caster cannot write ClickHouse type Map(String, UInt8)"),
+    ("id", "Error: table `t`: type override 'id' is not PATH=TYPE"),
+    ("nope=UInt8", "Error: table `t`: `--type nope`: the samples have no field `nope` and it is not under a `--json-column`"),
+])
+def test_a_bad_type_override_names_it(option: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("t.jsonl").write_text('{"id": 1}\n')
+    assert run(["infer", "t.jsonl", "--table", "t", "--type", option]) == 1
+    assert capsys.readouterr().err.strip() == message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spotlight_nifi.infer import infer_columns
 from spotlight_nifi.infer.evolve import plan
+from spotlight_nifi.infer.types import Column, parse_type
 
 
 def test_new_field_is_added_as_nullable() -> None:
@@ -75,3 +76,37 @@ def test_mixed_kinds_over_inexact_json_are_refused() -> None:
 def test_a_field_the_new_samples_lack_becomes_nullable() -> None:
     result = plan("events", infer_columns([{"a": 1, "o": {"x": "s"}}]), infer_columns([{"a": 2}]))
     assert [(s.column.name, str(s.column.type)) for s in result.steps if s.column] == [("o__x", "Nullable(String)")]
+
+
+HYBRID = [Column("event", parse_type("LowCardinality(String)"), ("event",)),
+          Column("a__id", parse_type("UInt8"), ("a", "id")),
+          Column("json", parse_type("JSON(max_dynamic_paths=16, `a.d` Nullable(Date32), `t` Nullable(String))"), ())]
+
+
+def test_new_paths_and_new_shapes_under_a_json_column_need_nothing() -> None:
+    result = plan("events", HYBRID, infer_columns([{"event": "e", "a": {"id": 1, "new": {"deep": [1]}}, "other": "x"}]))
+    assert (result.steps, result.refused) == ([], [])
+
+
+def test_a_hint_widens_or_is_dropped_in_one_modify_column() -> None:
+    result = plan("events", HYBRID, infer_columns([{"event": "e", "a": {"id": 1, "d": "2024-01-01T00:00:00Z"}, "t": 5}]))
+    assert [s.sql for s in result.steps] == [
+        "ALTER TABLE `events` MODIFY COLUMN `json` JSON(max_dynamic_paths=16, `a.d` Nullable(DateTime64(6, 'UTC'))) "
+        "COMMENT '{\"path\":[]}'"]
+    unattended = result.unattended(HYBRID)
+    assert (unattended.steps, [r for _, r in unattended.refused]) == ([], [
+        "path `a.d` of JSON column `json` would change kind from Nullable(Date32) to Nullable(DateTime64(6, 'UTC')); review "
+        "and apply it with `spotlight-nifi infer --evolve --apply`"])
+
+
+def test_a_stable_path_of_the_json_column_is_promoted_with_its_values() -> None:
+    new = infer_columns([{"event": "e", "a": {"id": 1, "m": 7}}])
+    promote = [Column("", parse_type("UInt8"), ("a", "m"))]
+    result = plan("events", HYBRID, new, promote)
+    assert [s.kind for s in result.steps] == ["promote"]
+    assert result.steps[0].statements == (
+        "ALTER TABLE `events` ADD COLUMN `a__m` Nullable(UInt8) COMMENT '{\"path\":[\"a\",\"m\"]}'",
+        "ALTER TABLE `events` UPDATE `a__m` = coalesce(accurateCastOrNull(`json`.a.m.:Int64, 'UInt8'), "
+        "accurateCastOrNull(`json`.a.m.:UInt64, 'UInt8')) WHERE 1 SETTINGS mutations_sync = 2")
+    assert [c.name for c in result.columns_after(HYBRID)] == ["event", "a__id", "json", "a__m"]
+    assert result.unattended(HYBRID).steps == []
