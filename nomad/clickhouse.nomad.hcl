@@ -1,10 +1,11 @@
 # Rendered by `spotlight-nifi infra render` from .env: do not edit.
 # Change .env (example.env documents every key) and render again; `spotlight-nifi infra check` finds drift.
+# A Terraform template: nomad/terraform/main.tf fills in the .env values from terraform.tfvars.json (templatefile).
 # Secrets come from the Nomad variable nomad/jobs/clickhouse (written by nomad/terraform from TF_VAR_*).
 # Data lives in Docker volumes on the client: its docker plugin needs `volumes { enabled = true }`.
 job "clickhouse" {
-  datacenters = ["dc1"]
-  namespace   = "default"
+  datacenters = ["${NOMAD_DATACENTER}"]
+  namespace   = "${NOMAD_NAMESPACE}"
   type        = "service"
 
   group "clickhouse" {
@@ -12,12 +13,12 @@ job "clickhouse" {
 
     network {
       port "http" {
-        static = 8123
+        static = "${CLICKHOUSE_HTTP_PORT}"
         to     = 8123
       }
 
       port "native" {
-        static = 9000
+        static = "${CLICKHOUSE_NATIVE_PORT}"
         to     = 9000
       }
     }
@@ -51,20 +52,20 @@ job "clickhouse" {
       }
 
       config {
-        image      = "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z"
-        entrypoint = ["sh", "/opt/spotlight/create-bucket.sh"]
+        image      = "${MINIO_MC_IMAGE}"
+        entrypoint = ["sh", "/opt/spotlight/create-buckets.sh"]
 
         mount {
           type     = "bind"
-          source   = "local/create-bucket.sh"
-          target   = "/opt/spotlight/create-bucket.sh"
+          source   = "local/create-buckets.sh"
+          target   = "/opt/spotlight/create-buckets.sh"
           readonly = true
         }
       }
 
       env {
-        MINIO_ROOT_USER = "spotlight"
-        BUCKET          = "clickhouse"
+        MINIO_ROOT_USER = "${MINIO_ROOT_USER}"
+        BUCKETS         = "${MINIO_RAW_BUCKET} ${CLICKHOUSE_S3_BUCKET} ${CLICKHOUSE_BACKUP_BUCKET}"
       }
 
       template {
@@ -81,13 +82,21 @@ EOT
       template {
         data        = <<EOT
 #!/bin/sh
-# Creates ClickHouse's bucket on MinIO before ClickHouse starts (its S3 disk needs it).
+# Creates the MinIO buckets before ClickHouse starts (its S3 disks need them): raw source data,
+# ClickHouse's data, and ClickHouse's cold backups. Idempotent, so every start may run it.
 set -eu
 mc alias set minio "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"
-mc mb --ignore-existing "minio/$BUCKET"
+for bucket in $BUCKETS; do
+  mc mb --ignore-existing "minio/$bucket"
+done
 EOT
-        destination = "local/create-bucket.sh"
+        destination = "local/create-buckets.sh"
         perms       = "555"
+      }
+
+      resources {
+        cpu    = 200
+        memory = 512
       }
     }
 
@@ -95,7 +104,7 @@ EOT
       driver = "docker"
 
       config {
-        image = "clickhouse/clickhouse-server:25.8"
+        image = "${CLICKHOUSE_IMAGE}"
         ports = ["http", "native"]
 
         mount {
@@ -110,13 +119,20 @@ EOT
           target   = "/etc/clickhouse-server/config.d/storage.xml"
           readonly = true
         }
+
+        mount {
+          type     = "bind"
+          source   = "local/keeper.xml"
+          target   = "/etc/clickhouse-server/config.d/keeper.xml"
+          readonly = true
+        }
       }
 
       env {
-        CLICKHOUSE_DB                        = "spotlight"
-        CLICKHOUSE_USER                      = "spotlight"
+        CLICKHOUSE_DB                        = "${CLICKHOUSE_DB}"
+        CLICKHOUSE_USER                      = "${CLICKHOUSE_USER}"
         CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT = "1"
-        CLICKHOUSE_S3_ACCESS_KEY_ID          = "spotlight"
+        CLICKHOUSE_S3_ACCESS_KEY_ID          = "${MINIO_ROOT_USER}"
       }
 
       template {
@@ -137,7 +153,7 @@ EOT
         <disks>
             <s3>
                 <type>s3</type>
-                <endpoint>http://{{ range nomadService "minio" }}{{ .Address }}:{{ .Port }}{{ end }}/clickhouse/data/</endpoint>
+                <endpoint>http://{{ range nomadService "minio" }}{{ .Address }}:{{ .Port }}{{ end }}/${CLICKHOUSE_S3_BUCKET}/data/clickhouse/</endpoint>
                 <access_key_id from_env="CLICKHOUSE_S3_ACCESS_KEY_ID"/>
                 <secret_access_key from_env="CLICKHOUSE_S3_SECRET_ACCESS_KEY"/>
                 <metadata_path>/var/lib/clickhouse/disks/s3/</metadata_path>
@@ -145,23 +161,64 @@ EOT
             <s3_cache>
                 <type>cache</type>
                 <disk>s3</disk>
-                <path>/var/lib/clickhouse/disks/s3_cache/</path>
-                <max_size>10Gi</max_size>
+                <path>s3_cache/</path>
+                <max_size>${CLICKHOUSE_S3_CACHE_SIZE}</max_size>
             </s3_cache>
+            <backups>
+                <type>s3</type>
+                <endpoint>http://{{ range nomadService "minio" }}{{ .Address }}:{{ .Port }}{{ end }}/${CLICKHOUSE_BACKUP_BUCKET}/clickhouse/</endpoint>
+                <access_key_id from_env="CLICKHOUSE_S3_ACCESS_KEY_ID"/>
+                <secret_access_key from_env="CLICKHOUSE_S3_SECRET_ACCESS_KEY"/>
+                <metadata_path>/var/lib/clickhouse/disks/backups/</metadata_path>
+            </backups>
         </disks>
         <policies>
-            <s3>
+            <${CLICKHOUSE_STORAGE_POLICY}>
                 <volumes>
-                    <main>
+                    <hot>
+                        <disk>default</disk>
+                    </hot>
+                    <cold>
                         <disk>s3_cache</disk>
-                    </main>
+                    </cold>
                 </volumes>
-            </s3>
+                <move_factor>${CLICKHOUSE_MOVE_FACTOR}</move_factor>
+            </${CLICKHOUSE_STORAGE_POLICY}>
         </policies>
     </storage_configuration>
+    <backups>
+        <allowed_disk>backups</allowed_disk>
+    </backups>
+    <part_log>
+        <database>system</database>
+        <table>part_log</table>
+        <flush_interval_milliseconds>7500</flush_interval_milliseconds>
+    </part_log>
 </clickhouse>
 EOT
         destination = "local/storage.xml"
+        perms       = "444"
+      }
+
+      template {
+        data        = <<EOT
+<clickhouse>
+    <zookeeper>
+        <node>
+            <host>{{ range nomadService "clickhouse-keeper" }}{{ .Address }}{{ end }}</host>
+            <port>${CLICKHOUSE_KEEPER_PORT}</port>
+        </node>
+    </zookeeper>
+    <macros>
+        <shard>1</shard>
+        <replica>clickhouse</replica>
+    </macros>
+    <distributed_ddl>
+        <path>/clickhouse/task_queue/ddl</path>
+    </distributed_ddl>
+</clickhouse>
+EOT
+        destination = "local/keeper.xml"
         perms       = "444"
       }
 

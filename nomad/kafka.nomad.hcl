@@ -1,10 +1,11 @@
 # Rendered by `spotlight-nifi infra render` from .env: do not edit.
 # Change .env (example.env documents every key) and render again; `spotlight-nifi infra check` finds drift.
+# A Terraform template: nomad/terraform/main.tf fills in the .env values from terraform.tfvars.json (templatefile).
 # Secrets come from the Nomad variable nomad/jobs/kafka (written by nomad/terraform from TF_VAR_*).
 # Data lives in Docker volumes on the client: its docker plugin needs `volumes { enabled = true }`.
 job "kafka" {
-  datacenters = ["dc1"]
-  namespace   = "default"
+  datacenters = ["${NOMAD_DATACENTER}"]
+  namespace   = "${NOMAD_NAMESPACE}"
   type        = "service"
 
   group "kafka" {
@@ -12,7 +13,7 @@ job "kafka" {
 
     network {
       port "broker" {
-        static = 9092
+        static = "${KAFKA_PORT}"
         to     = 9092
       }
 
@@ -45,7 +46,7 @@ job "kafka" {
       driver = "docker"
 
       config {
-        image = "apache/kafka:3.9.1"
+        image = "${KAFKA_IMAGE}"
         ports = ["broker", "internal"]
 
         mount {
@@ -56,13 +57,13 @@ job "kafka" {
       }
 
       env {
-        CLUSTER_ID                                     = "MkU3OEVBNTcwNTJENDM2Qk"
+        CLUSTER_ID                                     = "${KAFKA_CLUSTER_ID}"
         KAFKA_NODE_ID                                  = "1"
         KAFKA_PROCESS_ROLES                            = "broker,controller"
         KAFKA_CONTROLLER_QUORUM_VOTERS                 = "1@localhost:9093"
         KAFKA_CONTROLLER_LISTENER_NAMES                = "CONTROLLER"
         KAFKA_LISTENERS                                = "CONTROLLER://:9093,INTERNAL://:19092,EXTERNAL://:9092"
-        KAFKA_ADVERTISED_LISTENERS                     = "INTERNAL://${NOMAD_ADDR_internal},EXTERNAL://${NOMAD_ADDR_broker}"
+        KAFKA_ADVERTISED_LISTENERS                     = "INTERNAL://$${NOMAD_ADDR_internal},EXTERNAL://$${NOMAD_ADDR_broker}"
         KAFKA_LISTENER_SECURITY_PROTOCOL_MAP           = "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT"
         KAFKA_INTER_BROKER_LISTENER_NAME               = "INTERNAL"
         KAFKA_LOG_DIRS                                 = "/var/lib/kafka/data"

@@ -1,10 +1,11 @@
 # Rendered by `spotlight-nifi infra render` from .env: do not edit.
 # Change .env (example.env documents every key) and render again; `spotlight-nifi infra check` finds drift.
+# A Terraform template: nomad/terraform/main.tf fills in the .env values from terraform.tfvars.json (templatefile).
 # Secrets come from the Nomad variable nomad/jobs/minio (written by nomad/terraform from TF_VAR_*).
 # Data lives in Docker volumes on the client: its docker plugin needs `volumes { enabled = true }`.
 job "minio" {
-  datacenters = ["dc1"]
-  namespace   = "default"
+  datacenters = ["${NOMAD_DATACENTER}"]
+  namespace   = "${NOMAD_NAMESPACE}"
   type        = "service"
 
   group "minio" {
@@ -12,12 +13,12 @@ job "minio" {
 
     network {
       port "api" {
-        static = 9100
+        static = "${MINIO_API_PORT}"
         to     = 9000
       }
 
       port "console" {
-        static = 9101
+        static = "${MINIO_CONSOLE_PORT}"
         to     = 9001
       }
     }
@@ -46,7 +47,7 @@ job "minio" {
       driver = "docker"
 
       config {
-        image = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"
+        image = "${MINIO_IMAGE}"
         ports = ["api", "console"]
         args  = ["server", "/data", "--console-address", ":9001"]
 
@@ -58,7 +59,7 @@ job "minio" {
       }
 
       env {
-        MINIO_ROOT_USER = "spotlight"
+        MINIO_ROOT_USER = "${MINIO_ROOT_USER}"
       }
 
       template {

@@ -1,10 +1,11 @@
 # Rendered by `spotlight-nifi infra render` from .env: do not edit.
 # Change .env (example.env documents every key) and render again; `spotlight-nifi infra check` finds drift.
+# A Terraform template: nomad/terraform/main.tf fills in the .env values from terraform.tfvars.json (templatefile).
 # Secrets come from the Nomad variable nomad/jobs/nifi-registry (written by nomad/terraform from TF_VAR_*).
 # Data lives in Docker volumes on the client: its docker plugin needs `volumes { enabled = true }`.
 job "nifi-registry" {
-  datacenters = ["dc1"]
-  namespace   = "default"
+  datacenters = ["${NOMAD_DATACENTER}"]
+  namespace   = "${NOMAD_NAMESPACE}"
   type        = "service"
 
   group "nifi-registry" {
@@ -12,7 +13,7 @@ job "nifi-registry" {
 
     network {
       port "http" {
-        static = 18080
+        static = "${NIFI_REGISTRY_PORT}"
         to     = 18080
       }
     }
@@ -41,7 +42,7 @@ job "nifi-registry" {
       driver = "docker"
 
       config {
-        image = "apache/nifi-registry:2.12.0"
+        image = "${NIFI_REGISTRY_IMAGE}"
         ports = ["http"]
 
         mount {

@@ -1,10 +1,11 @@
 # Rendered by `spotlight-nifi infra render` from .env: do not edit.
 # Change .env (example.env documents every key) and render again; `spotlight-nifi infra check` finds drift.
+# A Terraform template: nomad/terraform/main.tf fills in the .env values from terraform.tfvars.json (templatefile).
 # Secrets come from the Nomad variable nomad/jobs/nifi (written by nomad/terraform from TF_VAR_*).
 # Data lives in Docker volumes on the client: its docker plugin needs `volumes { enabled = true }`.
 job "nifi" {
-  datacenters = ["dc1"]
-  namespace   = "default"
+  datacenters = ["${NOMAD_DATACENTER}"]
+  namespace   = "${NOMAD_NAMESPACE}"
   type        = "service"
 
   group "nifi" {
@@ -12,7 +13,7 @@ job "nifi" {
 
     network {
       port "https" {
-        static = 8443
+        static = "${NIFI_HTTPS_PORT}"
         to     = 8443
       }
     }
@@ -40,7 +41,7 @@ job "nifi" {
       driver = "docker"
 
       config {
-        image = "apache/nifi:2.12.0"
+        image = "${NIFI_IMAGE}"
         ports = ["https"]
 
         mount {
@@ -83,8 +84,8 @@ job "nifi" {
       env {
         NIFI_WEB_HTTPS_HOST              = "0.0.0.0"
         NIFI_WEB_HTTPS_PORT              = "8443"
-        NIFI_WEB_PROXY_HOST              = "${NOMAD_ADDR_https}"
-        SINGLE_USER_CREDENTIALS_USERNAME = "admin"
+        NIFI_WEB_PROXY_HOST              = "$${NOMAD_ADDR_https}"
+        SINGLE_USER_CREDENTIALS_USERNAME = "${NIFI_USERNAME}"
       }
 
       template {

@@ -1,10 +1,11 @@
 # Rendered by `spotlight-nifi infra render` from .env: do not edit.
 # Change .env (example.env documents every key) and render again; `spotlight-nifi infra check` finds drift.
+# A Terraform template: nomad/terraform/main.tf fills in the .env values from terraform.tfvars.json (templatefile).
 # Secrets come from the Nomad variable nomad/jobs/postgres (written by nomad/terraform from TF_VAR_*).
 # Data lives in Docker volumes on the client: its docker plugin needs `volumes { enabled = true }`.
 job "postgres" {
-  datacenters = ["dc1"]
-  namespace   = "default"
+  datacenters = ["${NOMAD_DATACENTER}"]
+  namespace   = "${NOMAD_NAMESPACE}"
   type        = "service"
 
   group "postgres" {
@@ -12,7 +13,7 @@ job "postgres" {
 
     network {
       port "db" {
-        static = 5432
+        static = "${POSTGRES_PORT}"
         to     = 5432
       }
     }
@@ -40,7 +41,7 @@ job "postgres" {
       driver = "docker"
 
       config {
-        image = "postgres:15"
+        image = "${POSTGRES_IMAGE}"
         ports = ["db"]
 
         mount {
@@ -58,9 +59,9 @@ job "postgres" {
       }
 
       env {
-        POSTGRES_USER   = "postgres"
-        FAILURE_DB_NAME = "spotlight_failures"
-        FAILURE_DB_USER = "spotlight"
+        POSTGRES_USER   = "${POSTGRES_USER}"
+        FAILURE_DB_NAME = "${FAILURE_DB_NAME}"
+        FAILURE_DB_USER = "${FAILURE_DB_USER}"
       }
 
       template {

@@ -1,7 +1,8 @@
 # Runs the rendered Nomad jobs (../*.nomad.hcl) and writes the Nomad variables their templates
-# read secrets from. Non-secret inputs come from terraform.tfvars.json, rendered from .env by
-# `spotlight-nifi infra render`; secrets come only from TF_VAR_* environment variables
-# (`spotlight-nifi infra render` lists them). Terraform state holds the secrets: keep it private.
+# read secrets from. Each job file is a template: templatefile fills in the .env values from
+# var.settings (terraform.tfvars.json, rendered from .env by `spotlight-nifi infra render`).
+# Secrets come only from TF_VAR_* environment variables (`spotlight-nifi infra render` lists
+# them). Terraform state holds the secrets: keep it private.
 
 terraform {
   required_version = ">= 1.5"
@@ -20,14 +21,20 @@ provider "nomad" {
 
 locals {
   secrets = {
-    NIFI_PASSWORD            = var.nifi_password
-    NIFI_SENSITIVE_PROPS_KEY = var.nifi_sensitive_props_key
-    POSTGRES_PASSWORD        = var.postgres_password
-    FAILURE_DB_PASSWORD      = var.failure_db_password
-    CLICKHOUSE_PASSWORD      = var.clickhouse_password
-    MINIO_ROOT_PASSWORD      = var.minio_root_password
-    SUPERSET_SECRET_KEY      = var.superset_secret_key
-    SUPERSET_ADMIN_PASSWORD  = var.superset_admin_password
+    NIFI_PASSWORD                = var.nifi_password
+    NIFI_SENSITIVE_PROPS_KEY     = var.nifi_sensitive_props_key
+    POSTGRES_PASSWORD            = var.postgres_password
+    FAILURE_DB_PASSWORD          = var.failure_db_password
+    CLICKHOUSE_PASSWORD          = var.clickhouse_password
+    MINIO_ROOT_PASSWORD          = var.minio_root_password
+    SUPERSET_SECRET_KEY          = var.superset_secret_key
+    SUPERSET_ADMIN_PASSWORD      = var.superset_admin_password
+    CLICKHOUSE_CLUSTER_SECRET    = var.clickhouse_cluster_secret
+    AIRFLOW_DB_PASSWORD          = var.airflow_db_password
+    AIRFLOW_ADMIN_PASSWORD       = var.airflow_admin_password
+    AIRFLOW_FERNET_KEY           = var.airflow_fernet_key
+    AIRFLOW_WEBSERVER_SECRET_KEY = var.airflow_webserver_secret_key
+    PARADEDB_PASSWORD            = var.paradedb_password
   }
 }
 
@@ -36,10 +43,17 @@ resource "nomad_variable" "secrets" {
   path      = "nomad/jobs/${each.key}"
   namespace = var.nomad_namespace
   items     = { for key in each.value : key => local.secrets[key] }
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for key in each.value : local.secrets[key] != null])
+      error_message = "Job ${each.key} needs these secrets; set TF_VAR_<key in lower case> for each: ${join(", ", each.value)}."
+    }
+  }
 }
 
 resource "nomad_job" "service" {
   for_each   = toset(var.jobs)
-  jobspec    = file("${path.module}/../${each.key}.nomad.hcl")
+  jobspec    = templatefile("${path.module}/../${each.key}.nomad.hcl", var.settings)
   depends_on = [nomad_variable.secrets]
 }

@@ -12,7 +12,7 @@ variable "nomad_namespace" {
 
 variable "jobs" {
   type        = list(string)
-  description = "Job files ../<name>.nomad.hcl to run."
+  description = "Job templates ../<name>.nomad.hcl to run."
 }
 
 variable "job_secrets" {
@@ -20,44 +20,94 @@ variable "job_secrets" {
   description = "For each job, the secret .env keys its Nomad variable nomad/jobs/<job> holds."
 }
 
-# Secrets: never in a file; supply each as TF_VAR_<name> (the lower-cased .env key).
+variable "settings" {
+  type        = map(string)
+  description = "The non-secret .env values, by key: templatefile fills them into the job templates."
+}
+
+# Secrets: never in a file; supply each a job needs as TF_VAR_<name> (the lower-cased .env key).
+# Unset ones are null: nomad_variable.secrets names those a job needs but lacks.
 
 variable "nifi_password" {
   type      = string
   sensitive = true
+  default   = null
 }
 
 variable "nifi_sensitive_props_key" {
   type      = string
   sensitive = true
+  default   = null
 }
 
 variable "postgres_password" {
   type      = string
   sensitive = true
+  default   = null
 }
 
 variable "failure_db_password" {
   type      = string
   sensitive = true
+  default   = null
 }
 
 variable "clickhouse_password" {
   type      = string
   sensitive = true
+  default   = null
 }
 
 variable "minio_root_password" {
   type      = string
   sensitive = true
+  default   = null
 }
 
 variable "superset_secret_key" {
   type      = string
   sensitive = true
+  default   = null
 }
 
 variable "superset_admin_password" {
   type      = string
   sensitive = true
+  default   = null
+}
+
+variable "clickhouse_cluster_secret" {
+  type      = string
+  sensitive = true
+  default   = null
+}
+
+variable "airflow_db_password" {
+  type      = string
+  sensitive = true
+  default   = null
+}
+
+variable "airflow_admin_password" {
+  type      = string
+  sensitive = true
+  default   = null
+}
+
+variable "airflow_fernet_key" {
+  type      = string
+  sensitive = true
+  default   = null
+}
+
+variable "airflow_webserver_secret_key" {
+  type      = string
+  sensitive = true
+  default   = null
+}
+
+variable "paradedb_password" {
+  type      = string
+  sensitive = true
+  default   = null
 }

@@ -1,4 +1,4 @@
-"""`spotlight-nifi infra ...`: render docker-compose.yml, Nomad jobs and Terraform variables from `.env`."""
+"""`spotlight-nifi infra ...`: render docker-compose.yml, Nomad job templates and Terraform variables from `.env`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ Out = typer.Option(Path("."), "--out", help="Repository root the files are writt
 
 @app.command()
 def render(env_file: Path = EnvFile, out: Path = Out) -> None:
-    """Write docker-compose.yml, nomad/*.nomad.hcl and nomad/terraform/terraform.tfvars.json."""
+    """Write docker-compose.yml, nomad/*.nomad.hcl (Terraform templates) and nomad/terraform/terraform.tfvars.json."""
     for path in infra.write(out, infra.render_all(Settings.load(env_file))):
         typer.echo(f"wrote {out / path}")
     typer.echo("Terraform reads the secrets from: " + " ".join(infra.secret_variables()))
@@ -25,8 +25,8 @@ def render(env_file: Path = EnvFile, out: Path = Out) -> None:
 
 @app.command()
 def check(env_file: Path = EnvFile, out: Path = Out) -> None:
-    """Fail when a committed rendered file differs from what the .env renders (drift)."""
+    """Fail naming the key when a .env value is missing or invalid, or the file when a rendered one drifted."""
     changed = infra.drift(out, infra.render_all(Settings.load(env_file)))
     if changed:
         raise infra.InfraDriftError(env_file, changed)
-    typer.echo("rendered files are up to date")
+    typer.echo(f"`{env_file}` is valid and the rendered files are up to date")

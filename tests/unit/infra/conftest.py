@@ -1,14 +1,17 @@
-"""Fixtures for the infra renderer: settings from `example.env`, and the Compose Specification schema."""
+"""Fixtures for the infra renderer: the two golden scenarios, Terraform's `templatefile` as the
+job templates use it, and the Compose Specification schema."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
+from dotenv import dotenv_values
 
 from spotlight_nifi.config import Settings
 from spotlight_nifi.stack.state import cache_dir
@@ -16,6 +19,9 @@ from tests.availability import unavailable
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_ENV = ROOT / "example.env"
+GOLDEN = ROOT / "tests" / "golden" / "infra"
+CLUSTER_ENV = GOLDEN / "cluster.env"
+"""The distributed scenario: `example.env` with these keys overridden; rendered into `GOLDEN/cluster`."""
 
 # The official Compose Specification schema (compose-spec/compose-spec schema/compose-spec.json),
 # as shipped by the npm package of the dclint linter, which vendors it unchanged.
@@ -23,10 +29,42 @@ SCHEMA_PACKAGE = "dclint@3.1.0"
 SCHEMA_MEMBER = "package/schemas/compose.schema.json"
 
 
+def cluster_overrides() -> dict[str, str]:
+    return {key: value or "" for key, value in dotenv_values(CLUSTER_ENV).items()}
+
+
 @pytest.fixture
 def example() -> Settings:
     """`example.env` alone: the process environment must not change golden output."""
     return Settings.load(EXAMPLE_ENV, environ={})
+
+
+@pytest.fixture
+def cluster() -> Settings:
+    """`example.env` asking for 2 shards × 2 replicas, 3 Keeper nodes, 2 Spark workers and ParadeDB."""
+    return Settings.load(EXAMPLE_ENV, environ=cluster_overrides())
+
+
+@pytest.fixture(params=["example", "cluster"])
+def scenario(request: pytest.FixtureRequest) -> Settings:
+    return request.getfixturevalue(request.param)
+
+
+_TEMPLATE = re.compile(r"\$\$\{|%%\{|\$\{([A-Za-z0-9_]+)\}")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """What Terraform's `templatefile(path, values)` makes of a job template: `${KEY}` → value,
+    `$${` → `${`, `%%{` → `%{` (the only template syntax the renderer writes; a test compares
+    this with the real `templatefile` where Terraform is installed)."""
+    def one(match: re.Match[str]) -> str:
+        return values[match[1]] if match[1] else match[0][1:]
+    return _TEMPLATE.sub(one, template)
+
+
+def terraform() -> str | None:
+    """The `terraform` binary when installed (no registry reached here publishes it)."""
+    return shutil.which("terraform")
 
 
 @pytest.fixture(scope="session")

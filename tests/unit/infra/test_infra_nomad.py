@@ -1,9 +1,11 @@
-"""Every Nomad job file parses as HCL (python-hcl2) with the expected job/group/task shape, and
-the committed Terraform declares exactly the variables the rendered tfvars and the secrets need."""
+"""Every Nomad job template, and the job Terraform's `templatefile` makes of it, parses as HCL
+(python-hcl2) and passes structural checks: each task has resources, each service a health check,
+and secrets come only from the job's Nomad variable."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,10 @@ import hcl2
 import pytest
 
 from spotlight_nifi.config import Settings
-from spotlight_nifi.infra import SECRET_KEYS, render_nomad_jobs, render_terraform_vars, secret_variables
-from spotlight_nifi.infra.render import NOMAD_TARGET
-from spotlight_nifi.infra.spec import load_config, services
+from spotlight_nifi.infra import SECRET_KEYS, render_nomad_jobs, render_terraform_vars
+from spotlight_nifi.infra.nomad import nomad_services
+from tests.unit.infra.conftest import GOLDEN, ROOT, fill
 
-ROOT = Path(__file__).resolve().parents[3]
 OPTIONS = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 
 
@@ -27,70 +28,79 @@ def _labelled(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return {label: body for block in blocks for label, body in block.items()}
 
 
-def test_every_job_has_one_group_with_its_docker_task(example: Settings) -> None:
-    stack = {service.name: service for service in services(load_config(example), NOMAD_TARGET)}
-    jobs = render_nomad_jobs(example)
-    assert sorted(jobs) == sorted(f"{name}.nomad.hcl" for name in stack)
-    for file_name, text in jobs.items():
-        name = file_name.removesuffix(".nomad.hcl")
-        job = _labelled(_parse(text)["job"])
-        assert list(job) == [name]
-        assert job[name]["datacenters"] == [example.get("NOMAD_DATACENTER")]
-        assert job[name]["namespace"] == example.get("NOMAD_NAMESPACE")
-        groups = _labelled(job[name]["group"])
-        assert list(groups) == [name]
-        group = groups[name]
-        tasks = _labelled(group["task"])
-        assert name in tasks, file_name
-        task = tasks[name]
+def _jobs(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Each job as Nomad receives it: the template filled from the tfvars' settings, parsed."""
+    values = json.loads(render_terraform_vars(settings))["settings"]
+    return {name.removesuffix(".nomad.hcl"): _labelled(_parse(fill(text, values))["job"])[name.removesuffix(".nomad.hcl")]
+            for name, text in render_nomad_jobs(settings).items()}
+
+
+def test_every_job_runs_its_service_with_the_env_values(scenario: Settings) -> None:
+    stack = {service.name: service for service in nomad_services(scenario)}
+    jobs = _jobs(scenario)
+    assert sorted(jobs) == sorted(stack)
+    for name, job in jobs.items():
+        assert job["datacenters"] == [scenario.get("NOMAD_DATACENTER")]
+        assert job["namespace"] == scenario.get("NOMAD_NAMESPACE")
+        group = _labelled(job["group"])[name]
+        assert group["count"] == stack[name].count
+        task = _labelled(group["task"])[name]
         assert task["driver"] == "docker"
-        assert task["config"][0]["image"] == stack[name].task.image
+        image_key = re.fullmatch(r"\ue000([A-Z_]+)\ue001", stack[name].task.image)
+        assert image_key and task["config"][0]["image"] == scenario.get(image_key[1])
         ports = _labelled(group["network"][0]["port"])
-        assert {label: port["static"] for label, port in ports.items()} == {p.label: p.host for p in stack[name].ports}
         assert task["config"][0]["ports"] == list(ports)
-        assert group["service"][0]["name"] == name
-        assert task["resources"][0]["memory"] > 0
+        for port in ports.values():
+            assert str(port["static"]).isdigit(), f"{name}: port {port}"
 
 
-def test_secrets_come_only_from_the_jobs_nomad_variable(example: Settings) -> None:
-    for file_name, text in render_nomad_jobs(example).items():
-        name = file_name.removesuffix(".nomad.hcl")
-        for task_name, task in _labelled(_labelled(_labelled(_parse(text)["job"])[name]["group"])[name]["task"]).items():
+def test_each_task_has_resources_and_each_service_a_health_check(scenario: Settings) -> None:
+    for name, job in _jobs(scenario).items():
+        group = _labelled(job["group"])[name]
+        service = group["service"][0]
+        check = service["check"][0]
+        assert service["name"] == name and service["port"] in _labelled(group["network"][0]["port"])
+        assert check["type"] in ("http", "tcp") and check["interval"] and check["timeout"]
+        assert (check["type"] == "http") == ("path" in check), name
+        for task_name, task in _labelled(group["task"]).items():
+            resources = task["resources"][0]
+            assert resources["cpu"] > 0 and resources["memory"] > 0, f"{name}/{task_name}"
+            if task_name != name:
+                assert task["lifecycle"][0] == {"hook": "prestart", "sidecar": False}, f"{name}/{task_name}"
+
+
+def test_secrets_come_only_from_the_jobs_nomad_variable(scenario: Settings) -> None:
+    needed = json.loads(render_terraform_vars(scenario))["job_secrets"]
+    for name, job in _jobs(scenario).items():
+        for task_name, task in _labelled(_labelled(job["group"])[name]["task"]).items():
             env = task.get("env", [{}])[0]
-            assert not set(env) & set(SECRET_KEYS), f"{file_name} task {task_name} sets a secret in env"
+            assert not set(env.values()) & {f"{{{{ .{key} }}}}" for key in SECRET_KEYS}, f"{name}/{task_name}"
             data = "".join(str(t["data"]) for t in task.get("template", []))
-            for key in SECRET_KEYS:
-                if f".{key} }}}}" in data:
-                    assert f'nomadVar "nomad/jobs/{name}"' in data
+            read = set(re.findall(r"\{\{ \.([A-Z_]+) \}\}", data))
+            assert read <= set(needed.get(name, ())), f"{name}/{task_name} reads {read} its variable does not hold"
+            if read:
+                assert f'{{{{ with nomadVar "nomad/jobs/{name}" }}}}' in data
 
 
-def test_the_clickhouse_job_creates_its_bucket_before_clickhouse_starts(example: Settings) -> None:
-    job = _labelled(_parse(render_nomad_jobs(example)["clickhouse.nomad.hcl"])["job"])["clickhouse"]
-    tasks = _labelled(_labelled(job["group"])["clickhouse"]["task"])
+def test_the_clickhouse_job_creates_the_buckets_before_clickhouse_starts(example: Settings) -> None:
+    group = _labelled(_jobs(example)["clickhouse"]["group"])["clickhouse"]
+    tasks = _labelled(group["task"])
     assert tasks["clickhouse-init"]["lifecycle"][0] == {"hook": "prestart", "sidecar": False}
-    templates = [t["destination"] for t in tasks["clickhouse"]["template"]]
-    assert "local/storage.xml" in templates
+    assert tasks["clickhouse-init"]["env"][0]["BUCKETS"] == "raw clickhouse clickhouse-backups"
+    destinations = [t["destination"] for t in tasks["clickhouse"]["template"]]
+    assert {"local/storage.xml", "local/keeper.xml"} <= set(destinations)
 
 
-def test_terraform_declares_the_tfvars_and_the_sensitive_secret_variables(example: Settings) -> None:
-    declared = _labelled(_parse((ROOT / "nomad/terraform/variables.tf").read_text())["variable"])
-    tfvars = json.loads(render_terraform_vars(example))
-    secret_names = {name.removeprefix("TF_VAR_") for name in secret_variables()}
-    assert set(declared) == set(tfvars) | secret_names
-    for name in secret_names:
-        assert declared[name].get("sensitive") is True, name
-    for name in tfvars:
-        assert "sensitive" not in declared[name], name
+def test_templates_reference_only_settings_the_tfvars_hold(scenario: Settings) -> None:
+    values = json.loads(render_terraform_vars(scenario))["settings"]
+    for name, text in render_nomad_jobs(scenario).items():
+        assert set(re.findall(r"(?<!\$)\$\{([A-Za-z0-9_]+)\}", text)) <= set(values), name
+        assert "\ue000" not in text and "\ue001" not in text
+        assert "${NOMAD_DATACENTER}" in text
 
 
-def test_terraform_runs_every_job_file_and_maps_every_secret() -> None:
-    main = _parse((ROOT / "nomad/terraform/main.tf").read_text())
-    resources = {kind: _labelled([body]) for block in main["resource"] for kind, body in block.items()}
-    assert "service" in resources["nomad_job"]
-    assert "nomad/jobs/" in resources["nomad_variable"]["secrets"]["path"]
-    assert set(main["locals"][0]["secrets"]) == set(SECRET_KEYS)
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "nomad").glob("*.nomad.hcl")), ids=lambda p: p.name)
-def test_committed_job_files_parse(path: Path) -> None:
+@pytest.mark.parametrize("path", [*sorted((ROOT / "nomad").glob("*.nomad.hcl")),
+                                  *sorted((GOLDEN / "cluster" / "nomad").glob("*.nomad.hcl"))],
+                         ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_committed_job_templates_parse(path: Path) -> None:
     assert "job" in _parse(path.read_text(encoding="utf-8"))

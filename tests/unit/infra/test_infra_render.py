@@ -1,8 +1,9 @@
-"""Rendering `.env` → docker-compose.yml, Nomad jobs, Terraform variables: golden files, secrets, errors."""
+"""Rendering `.env` → docker-compose.yml, Nomad job templates, Terraform variables: golden files, secrets."""
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 
@@ -11,34 +12,52 @@ import yaml
 
 from spotlight_nifi import versions
 from spotlight_nifi.config import Settings
-from spotlight_nifi.errors import ConfigError
 from spotlight_nifi.infra import SECRET_KEYS, render_all, render_compose, render_terraform_vars
-from spotlight_nifi.infra.spec import IMAGE_KEYS, PORT_KEYS, VALUE_KEYS
+from spotlight_nifi.infra.keys import KEYS
+from tests.unit.infra.conftest import CLUSTER_ENV, EXAMPLE_ENV, GOLDEN, ROOT, cluster_overrides
 
-ROOT = Path(__file__).resolve().parents[3]
-SERVICES = {"nifi", "nifi-registry", "kafka", "postgres", "clickhouse", "minio", "superset"}
+SERVICES = {"minio", "kafka", "postgres", "clickhouse-keeper", "clickhouse", "kafka-connect", "nifi-registry", "nifi",
+            "spark-master", "spark-worker", "airflow-db", "airflow-scheduler", "airflow-webserver", "superset"}
+CLUSTER_SERVICES = (SERVICES - {"clickhouse", "clickhouse-keeper"}) | {"paradedb"} | {
+    f"clickhouse-{n}" for n in range(1, 5)} | {f"clickhouse-keeper-{n}" for n in range(1, 4)}
+INITS = {"clickhouse-init", "airflow-init"}
 
 
 def _env_lines() -> list[str]:
-    return (ROOT / "example.env").read_text(encoding="utf-8").splitlines()
+    return EXAMPLE_ENV.read_text(encoding="utf-8").splitlines()
+
+
+def _expected(services: set[str]) -> list[str]:
+    return sorted(["docker-compose.yml", "nomad/terraform/terraform.tfvars.json",
+                   *(f"nomad/{name}.nomad.hcl" for name in services)])
 
 
 def test_rendering_example_env_equals_the_committed_files(example: Settings) -> None:
     rendered = render_all(example)
-    assert sorted(rendered) == sorted(
-        ["docker-compose.yml", "nomad/terraform/terraform.tfvars.json",
-         *(f"nomad/{name}.nomad.hcl" for name in SERVICES)])
+    assert sorted(rendered) == _expected(SERVICES)
     for path, text in rendered.items():
         assert (ROOT / path).read_text(encoding="utf-8") == text, (
             f"{path} is stale: run `spotlight-nifi infra render --env-file example.env` and review the diff")
 
 
+def test_rendering_the_cluster_scenario_equals_its_golden_files(cluster: Settings) -> None:
+    rendered = render_all(cluster)
+    assert sorted(rendered) == _expected(CLUSTER_SERVICES)
+    regenerate = (f"env $(cat {CLUSTER_ENV.relative_to(ROOT)} | xargs) spotlight-nifi infra render "
+                  f"--env-file example.env --out {(GOLDEN / 'cluster').relative_to(ROOT)}")
+    on_disk = sorted(p.relative_to(GOLDEN / "cluster").as_posix() for p in (GOLDEN / "cluster").rglob("*") if p.is_file())
+    assert on_disk == sorted(rendered), f"golden files differ in name: run `{regenerate}`"
+    for path, text in rendered.items():
+        assert (GOLDEN / "cluster" / path).read_text(encoding="utf-8") == text, f"{path} is stale: run `{regenerate}`"
+
+
 def test_every_key_read_is_documented_in_example_env_with_a_comment_above() -> None:
     lines = _env_lines()
-    for key in (*IMAGE_KEYS, *PORT_KEYS, *VALUE_KEYS, *SECRET_KEYS):
+    for key in (*KEYS, *SECRET_KEYS):
         index = next((i for i, line in enumerate(lines) if line.startswith(f"{key}=")), None)
         assert index is not None, f"{key} missing from example.env"
         assert lines[index - 1].startswith("# "), f"{key} has no `# comment` line above it"
+    assert set(cluster_overrides()) <= set(KEYS)
 
 
 def test_example_images_match_the_pinned_versions(example: Settings) -> None:
@@ -48,61 +67,96 @@ def test_example_images_match_the_pinned_versions(example: Settings) -> None:
     assert example.get("POSTGRES_IMAGE") == f"postgres:{versions.POSTGRES_MAJOR}"
 
 
-def test_no_secret_value_appears_in_any_rendered_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("overrides", [{}, cluster_overrides()], ids=["example", "cluster"])
+def test_no_secret_value_appears_in_any_rendered_file(tmp_path: Path, overrides: dict[str, str]) -> None:
     values = {key: secrets.token_urlsafe(24) for key in SECRET_KEYS}
     lines = [line for line in _env_lines() if line.split("=", 1)[0] not in values]
     env = tmp_path / ".env"
     env.write_text("\n".join([*lines, *(f"{k}={v}" for k, v in values.items())]) + "\n", encoding="utf-8")
-    for environ in ({}, {key: secrets.token_urlsafe(24) for key in SECRET_KEYS}):
+    for environ in (overrides, {**overrides, **{key: secrets.token_urlsafe(24) for key in SECRET_KEYS}}):
         rendered = render_all(Settings.load(env, environ=environ))
         for path, text in rendered.items():
             for key, value in {**values, **environ}.items():
-                assert value not in text, f"the value of {key} leaked into {path}"
+                if key in SECRET_KEYS:
+                    assert value not in text, f"the value of {key} leaked into {path}"
 
 
-def test_compose_references_every_secret_by_name(example: Settings) -> None:
-    compose = render_compose(example)
-    for key in SECRET_KEYS:
-        assert f"${{{key}:?set {key} in .env}}" in compose
+def test_compose_passes_secrets_only_as_references_to_env(scenario: Settings) -> None:
+    document = yaml.safe_load(render_compose(scenario))
+    referenced = set()
+    for name, service in document["services"].items():
+        for variable, value in service.get("environment", {}).items():
+            match = re.fullmatch(r"\$\{([A-Z_]+):\?set \1 in \.env\}", value)
+            if match:
+                referenced.add(match[1])
+            assert "${" not in value or match, f"{name} {variable}: {value}"
+    assert referenced <= set(SECRET_KEYS)
+    optional = {"PARADEDB_PASSWORD", "CLICKHOUSE_CLUSTER_SECRET"}
+    assert set(SECRET_KEYS) - optional <= referenced
 
 
-def test_compose_has_the_services_with_healthchecks_and_named_volumes(example: Settings) -> None:
+def test_compose_services_have_healthchecks_named_volumes_and_their_order(scenario: Settings) -> None:
+    document = yaml.safe_load(render_compose(scenario))
+    services = document["services"]
+    for name, service in services.items():
+        if name.endswith("-init"):
+            assert service["restart"] == "no"
+            continue
+        assert service["healthcheck"]["test"][0] == "CMD", name
+        assert service.get("volumes") or name == "airflow-webserver", f"{name} keeps no data"
+        for volume in service.get("volumes", []):
+            assert volume.split(":", 1)[0] in document["volumes"], f"{name}: {volume} is not a named volume"
+        for after in service.get("depends_on", {}):
+            assert after in services, f"{name} waits for unknown `{after}`"
+
+
+def test_example_compose_is_the_single_node_platform(example: Settings) -> None:
     document = yaml.safe_load(render_compose(example))
     services = document["services"]
-    assert set(services) == SERVICES | {"clickhouse-init"}
-    for name in SERVICES:
-        assert services[name]["healthcheck"]["test"][0] == "CMD", name
-        for volume in services[name].get("volumes", []):
-            assert volume.split(":", 1)[0] in document["volumes"], f"{name}: {volume} is not a named volume"
+    assert set(services) == SERVICES | INITS
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    storage = services["clickhouse"]["configs"][0]
-    assert storage["target"] == "/etc/clickhouse-server/config.d/storage.xml"
-    assert "<type>s3</type>" in document["configs"][storage["source"]]["content"]
-    assert "http://minio:9000/clickhouse/data/" in document["configs"][storage["source"]]["content"]
+    assert services["spark-worker"]["command"][-1] == "spark://spark-master:7077"
+    assert services["airflow-scheduler"]["depends_on"]["airflow-init"] == {"condition": "service_completed_successfully"}
+    assert services["kafka-connect"]["environment"]["BOOTSTRAP_SERVERS"] == "kafka:19092"
+    configs = {entry["target"]: document["configs"][entry["source"]]["content"] for entry in services["clickhouse"]["configs"]}
+    storage = configs["/etc/clickhouse-server/config.d/storage.xml"]
+    assert "<endpoint>http://minio:9000/clickhouse/data/clickhouse/</endpoint>" in storage
+    assert "<endpoint>http://minio:9000/clickhouse-backups/clickhouse/</endpoint>" in storage
+    assert "<move_factor>0.1</move_factor>" in storage and "<tiered>" in storage
+    assert "<host>clickhouse-keeper</host>" in configs["/etc/clickhouse-server/config.d/keeper.xml"]
+    assert "/etc/clickhouse-server/config.d/cluster.xml" not in configs
+    assert services["clickhouse-init"]["environment"]["BUCKETS"] == "raw clickhouse clickhouse-backups"
     assert services["postgres"]["configs"][0]["target"].startswith("/docker-entrypoint-initdb.d/")
 
 
-def test_terraform_vars_hold_no_secret_keys(example: Settings) -> None:
+def test_cluster_compose_runs_every_node_with_its_macros(cluster: Settings) -> None:
+    document = yaml.safe_load(render_compose(cluster))
+    services = document["services"]
+    assert set(services) == CLUSTER_SERVICES | {f"clickhouse-{n}-init" for n in range(1, 5)} | {"airflow-init"}
+    assert services["spark-worker"]["deploy"] == {"replicas": 2}
+    assert "ports" in services["clickhouse-1"] and "ports" not in services["clickhouse-2"]
+    macros = {}
+    for n in range(1, 5):
+        configs = {e["target"].rsplit("/", 1)[1]: document["configs"][e["source"]]["content"]
+                   for e in services[f"clickhouse-{n}"]["configs"]}
+        assert configs["cluster.xml"].count("<replica>") == 4 and configs["cluster.xml"].count("<shard>") == 2
+        assert configs["keeper.xml"].count("<node>") == 3
+        assert f"/data/clickhouse-{n}/</endpoint>" in configs["storage.xml"]
+        macros[n] = configs["keeper.xml"].split("<macros>")[1]
+    assert "<shard>1</shard>" in macros[2] and "<shard>2</shard>" in macros[3]
+    assert "<replica>clickhouse-4</replica>" in macros[4]
+    keeper = document["configs"]["clickhouse-keeper-2-keeper_config.xml"]["content"]
+    assert "<server_id>2</server_id>" in keeper and keeper.count("<server>") == 3
+    dataset = yaml.safe_load(document["configs"]["superset-rows_ingested.yaml"]["content"])
+    assert "FROM clusterAllReplicas('spotlight', system.part_log)" in dataset["sql"]
+
+
+def test_terraform_vars_hold_the_settings_and_which_secrets_each_job_needs(example: Settings) -> None:
     values = json.loads(render_terraform_vars(example))
-    assert set(values) == {"nomad_address", "nomad_namespace", "jobs", "job_secrets"}
+    assert set(values) == {"nomad_address", "nomad_namespace", "jobs", "job_secrets", "settings"}
     assert sorted(values["jobs"]) == sorted(SERVICES)
-    assert {key for keys in values["job_secrets"].values() for key in keys} == set(SECRET_KEYS)
-
-
-@pytest.mark.parametrize("key", ["NIFI_IMAGE", "KAFKA_CLUSTER_ID", "NOMAD_DATACENTER"])
-def test_a_missing_key_is_a_one_line_error_naming_it(tmp_path: Path, key: str) -> None:
-    env = tmp_path / ".env"
-    env.write_text("\n".join(line for line in _env_lines() if not line.startswith(f"{key}=")) + "\n")
-    with pytest.raises(ConfigError) as error:
-        render_all(Settings.load(env, environ={}))
-    assert error.value.variable == key
-    assert str(error.value) == (
-        f"`{key}` is not set: set it in the environment or in `{env}`; `example.env` documents every key")
-
-
-def test_a_port_that_is_not_a_number_names_the_key(tmp_path: Path) -> None:
-    env = tmp_path / ".env"
-    env.write_text("\n".join(_env_lines()) + "\nKAFKA_PORT=nine\n")
-    with pytest.raises(ConfigError, match="`KAFKA_PORT` is `nine`") as error:
-        render_all(Settings.load(env, environ={}))
-    assert error.value.variable == "KAFKA_PORT"
+    assert set(values["settings"]) == set(KEYS)
+    assert values["job_secrets"]["superset"] == ["CLICKHOUSE_PASSWORD", "FAILURE_DB_PASSWORD",
+                                                 "SUPERSET_ADMIN_PASSWORD", "SUPERSET_SECRET_KEY"]
+    assert {key for keys in values["job_secrets"].values() for key in keys} == set(SECRET_KEYS) - {
+        "PARADEDB_PASSWORD", "CLICKHOUSE_CLUSTER_SECRET"}
