@@ -93,6 +93,32 @@ def replay(
     """Publish records' raw bytes back to Kafka and mark them replayed."""
     servers = bootstrap_servers or Settings.load().require("KAFKA_BOOTSTRAP_SERVERS")
     producer = Producer({"bootstrap.servers": servers, "enable.idempotence": True})
-    rows = failures.replay(_dsn(dsn), record_ids, producer, to_topic)
+    rows = failures.replay(_dsn(dsn), record_ids, producer, to_topic, by=getpass.getuser())
     for row in rows:
         console.print(f"record {row.id}: replayed to {to_topic or row.topic}", markup=False)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback unless told otherwise)."),
+    port: int = typer.Option(8090, help="Port to listen on."),
+    dsn: str = DsnOption,
+) -> None:
+    """Serve the data stewards' web page (login required) until Ctrl-C."""
+    from spotlight_nifi import web
+
+    config = web.WebConfig.load(Settings.load(), dsn=dsn)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[yellow]listening on {host}: anyone who reaches it sees the login page; put TLS in front "
+                      "and set FAILURES_WEB_SECURE_COOKIE=true[/yellow]")
+    console.print(f"failure review for `{config.user}` on http://{host}:{port}/ (Ctrl-C stops)", markup=False)
+    web.serve(config, host, port)
+
+
+@app.command("hash-password")
+def hash_password() -> None:
+    """Print the `.env` line holding a hash of the steward's password (asked, never echoed)."""
+    from spotlight_nifi import web
+
+    password = typer.prompt("steward password", hide_input=True, confirmation_prompt=True)
+    typer.echo(f"FAILURES_WEB_PASSWORD_HASH='{web.password_hash(password)}'")

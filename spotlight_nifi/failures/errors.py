@@ -15,3 +15,11 @@ class FailureRecordError(FailureDBError):
     def __init__(self, record_id: int, message: str) -> None:
         self.record_id = record_id
         super().__init__(f"failure record `{record_id}`: {message}")
+
+
+class ReconcileError(SpotlightError):
+    """A topic cannot be reconciled, or records of it are missing: names the topic (and table)."""
+
+    def __init__(self, topic: str, message: str) -> None:
+        self.topic = topic
+        super().__init__(f"topic `{topic}`: {message}")

@@ -4,6 +4,8 @@ Each record goes to its original topic (or `to_topic`) with its original key and
 `spotlight-failure-id` header, so a copy that fails again can be traced to its row. Only the
 records Kafka acknowledged are marked `replayed`; the others keep their status and are named
 in the error. A record that did not come from Kafka has no original topic: it needs `to_topic`.
+That includes a record of a batch POSTed to a flow's HTTP ingress (topic `http:<batch>`): this
+module reaches Kafka only, not a flow's ingress. Each acknowledged record gets an audit row.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from functools import partial
 from confluent_kafka import KafkaError, Message, Producer
 from psycopg.rows import class_row
 
+from spotlight_nifi.failures import audit
 from spotlight_nifi.failures.db import Db, transaction
 from spotlight_nifi.failures.errors import FailureRecordError
 from spotlight_nifi.failures.store import SELECT_COLUMNS, Failure
+from spotlight_nifi.ingest.batch import HTTP_TOPIC_PREFIX
 
 HEADER = "spotlight-failure-id"
 REPLAYABLE = ("new", "replayed")
@@ -37,9 +41,24 @@ class _Deliveries:
             self.errors[record_id] = error.str()
 
 
+def not_replayable(row: Failure, to_topic: str | None = None) -> str | None:
+    """Why `row` cannot be replayed to Kafka (to its own topic, or `to_topic`), None when it can."""
+    if row.status not in REPLAYABLE:
+        return f"is `{row.status}`: only new or replayed records are replayed"
+    if to_topic is not None:
+        return None
+    if row.topic is None:
+        return "has no Kafka topic (it did not come from Kafka): name the topic to replay it to (`--to-topic`)"
+    if row.topic.startswith(HTTP_TOPIC_PREFIX):
+        return (f"came from the HTTP batch `{row.topic[len(HTTP_TOPIC_PREFIX):]}`, not from Kafka: it is not "
+                "replayed to Kafka; POST it to the flow's HTTP ingress again, or name a topic (`--to-topic`)")
+    return None
+
+
 def replay(db: Db, record_ids: Sequence[int], producer: Producer, to_topic: str | None = None,
-           timeout: float = 30.0) -> list[Failure]:
-    """Publish the records, wait for Kafka's acknowledgements, mark the acknowledged ones `replayed`."""
+           timeout: float = 30.0, *, by: str | None = None, note: str | None = None) -> list[Failure]:
+    """Publish the records, wait for Kafka's acknowledgements, mark the acknowledged ones `replayed`
+    and audit them as replayed `by` (default: the database user), with `note`."""
     wanted = sorted(set(record_ids))
     deliveries = _Deliveries()
     with transaction(db) as conn, conn.cursor(row_factory=class_row(Failure)) as cur:
@@ -48,20 +67,18 @@ def replay(db: Db, record_ids: Sequence[int], producer: Producer, to_topic: str 
         missing = sorted(set(wanted) - {row.id for row in rows})
         if missing:
             raise FailureRecordError(missing[0], f"no such record (missing ids: {', '.join(map(str, missing))})")
-        targets = []
         for row in rows:
-            if row.status not in REPLAYABLE:
-                raise FailureRecordError(row.id, f"is `{row.status}`: only new or replayed records are replayed")
-            topic = to_topic or row.topic
-            if topic is None:
-                raise FailureRecordError(row.id, "has no Kafka topic (it did not come from Kafka): "
-                                                 "name the topic to replay it to (`--to-topic`)")
-            targets.append((row, topic))
-        for row, topic in targets:
-            producer.produce(topic, value=row.payload, key=row.key,
+            why = not_replayable(row, to_topic)
+            if why is not None:
+                raise FailureRecordError(row.id, why)
+        for row in rows:
+            producer.produce(to_topic or row.topic or "", value=row.payload, key=row.key,
                              headers=[(HEADER, str(row.id).encode())], on_delivery=partial(deliveries.report, row.id))
         producer.flush(timeout)
         conn.execute("UPDATE failures SET status = 'replayed' WHERE id = ANY(%s)", (deliveries.acknowledged,))
+        if deliveries.acknowledged:
+            audit.log(conn, sorted(deliveries.acknowledged), "replay", by, note,
+                      {"to_topic": to_topic} if to_topic else {})
     unacknowledged = [row.id for row in rows if row.id not in deliveries.acknowledged]
     if unacknowledged:
         first = unacknowledged[0]

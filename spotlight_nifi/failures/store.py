@@ -5,9 +5,11 @@ row is updated in place: attempts + 1, last_seen, the latest reason, flow and pr
 status goes back to `new` (it needs a look again) unless a steward chose `ignored`. `resolved`
 and `ignored` record who decided (`resolved_by`) and why (`note`).
 
-These rules live once, in the SQL function `record_failure` (migration 0002), which NiFi flows
-reach through the `failure_inbox` table's trigger and this module calls directly. A record with
-a missing coordinate (not from Kafka, or an offset unknown) is never the same record: a new row.
+These rules live once, in the SQL function `record_failure` (migrations 0002, 0003), which NiFi
+flows reach through the `failure_inbox` table's trigger and this module calls directly; it also
+keeps each attempt in `failure_attempts`. A record with a missing coordinate (not from Kafka, or
+an offset unknown) is never the same record: a new row. Each decision is written to the audit
+trail (`audit`) in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Literal, get_args
 
 from psycopg.rows import class_row
 
+from spotlight_nifi.failures import audit
 from spotlight_nifi.failures.db import Db, transaction
 from spotlight_nifi.failures.errors import FailureDBError, FailureRecordError
 
@@ -39,6 +42,7 @@ class FailedRecord:
     reason: str
     key: bytes | None = None
     seen_at: datetime | None = None
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class Failure:
     status: Status
     resolved_by: str | None
     note: str | None
+    target_table: str | None = None
+    reason_class: str = "other"
 
     @property
     def source(self) -> str:
@@ -69,17 +75,27 @@ class Failure:
         return f"{self.topic}[{_dash(self.partition)}]@{_dash(self.offset)}"
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One time a record failed: when, where and why."""
+
+    seen_at: datetime
+    flow: str
+    processor: str
+    reason: str
+
+
 def _dash(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
 SELECT_COLUMNS = ('id, payload, key, topic, "partition" AS partition, "offset" AS offset, flow, processor, reason, '
-            "first_seen, last_seen, attempts, status, resolved_by, note")
+                  "first_seen, last_seen, attempts, status, resolved_by, note, target_table, reason_class")
 
 _RECORD = """
 SELECT record_failure(payload => %(payload)s, key => %(key)s, topic => %(topic)s, "partition" => %(partition)s,
                       "offset" => %(offset)s, flow => %(flow)s, processor => %(processor)s, reason => %(reason)s,
-                      seen_at => %(seen_at)s)
+                      seen_at => %(seen_at)s, target_table => %(table)s)
 """
 
 
@@ -138,6 +154,13 @@ def get_failure(db: Db, record_id: int) -> Failure:
     return found
 
 
+def attempts(db: Db, record_id: int) -> list[Attempt]:
+    """Every recorded attempt of one failure, oldest first."""
+    with transaction(db) as conn, conn.cursor(row_factory=class_row(Attempt)) as cur:
+        return cur.execute("SELECT seen_at, flow, processor, reason FROM failure_attempts WHERE failure_id = %s "
+                           "ORDER BY seen_at, id", (record_id,)).fetchall()
+
+
 def _decide(db: Db, record_id: int, status: Status, by: str, note: str | None) -> Failure:
     if not by.strip():
         raise FailureRecordError(record_id, f"say who marks it `{status}`: the steward name is empty")
@@ -147,6 +170,8 @@ def _decide(db: Db, record_id: int, status: Status, by: str, note: str | None) -
             f"WHERE id = %s AND status <> %s RETURNING {SELECT_COLUMNS}".encode(),
             (status, by, note, record_id, status),
         ).fetchone()
+        if updated is not None:
+            audit.log(conn, [record_id], audit.DECISIONS[status], by, note)
     if updated is None:
         current = get_failure(db, record_id)
         raise FailureRecordError(record_id, f"already `{status}` by `{current.resolved_by}`")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -136,7 +138,7 @@ def failure_db(postgres_dsn: str) -> str:
     """The session database, migrated, with an empty failures table."""
     failures.migrate(postgres_dsn)
     with psycopg.connect(postgres_dsn) as conn:
-        conn.execute("TRUNCATE failures RESTART IDENTITY")
+        conn.execute("TRUNCATE failures RESTART IDENTITY CASCADE")  # and its attempts and audit rows
     return postgres_dsn
 
 
@@ -157,3 +159,62 @@ def db(clickhouse: tuple[str, Embedded]) -> Embedded:
     """The module's embedded ClickHouse engine, for tests that need no URL."""
     return clickhouse[1]
 
+
+
+STEWARD_PASSWORD = "correct horse battery staple"
+"""The steward password of the test pages (its hash is made per test, as `.env` would hold it)."""
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1400,1000")
+
+
+@pytest.fixture
+def serve_web() -> Iterator[Callable[..., str]]:
+    """`serve_web(config)` runs the stewards' page on a free loopback port in a thread; its base URL.
+    Every page started is shut down after the test."""
+    from spotlight_nifi import web
+
+    started = []
+
+    def start(config: web.WebConfig) -> str:
+        server = web.server(config, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, name="failures-web", daemon=True).start()
+        started.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+        server.app.extensions["spotlight_failures"].close()
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[Any]:
+    """Debian's Chromium, headless, through Debian's chromedriver (nothing downloaded), with a fresh
+    profile; downloads go to `tmp_path / "downloads"`."""
+    try:
+        from selenium import webdriver
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as error:
+        unavailable(f"the browser tests need selenium ({error}): scripts/install installs it")
+    lacking = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
+    if lacking:
+        unavailable(f"{' and '.join(lacking)} not found: scripts/install installs Debian's chromium and chromium-driver")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (*CHROMIUM_ARGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    try:
+        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    except WebDriverException as error:
+        unavailable(f"headless Chromium could not start: {error.msg}")
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    yield driver
+    driver.quit()

@@ -107,7 +107,7 @@ def test_store_and_inbox_share_one_upsert(failure_db: str) -> None:
         raw, source.topic, source.partition, source.offset, FLOW, "CastToClickHouse", "`id`: not an Int32",
         key=source.key)))
     with psycopg.connect(failure_db) as conn:
-        conn.execute("TRUNCATE failures RESTART IDENTITY")
+        conn.execute("TRUNCATE failures RESTART IDENTITY CASCADE")
     _insert(failure_db, _record(raw, source))
     inboxed = _only_row(failure_db)
     ignore_times = {"first_seen": None, "last_seen": None}

@@ -29,11 +29,11 @@ def empty_dsn(new_database: Callable[[str], str]) -> str:
 
 
 def test_migrate_applies_each_migration_once(empty_dsn: str) -> None:
-    assert failures.migrate(empty_dsn) == ["0001_failures.sql", "0002_failure_inbox.sql"]
+    assert failures.migrate(empty_dsn) == ["0001_failures.sql", "0002_failure_inbox.sql", "0003_review.sql"]
     assert failures.migrate(empty_dsn) == []
     with psycopg.connect(empty_dsn) as conn:
         assert conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall() == [
-            ("0001", "0001_failures.sql"), ("0002", "0002_failure_inbox.sql")]
+            ("0001", "0001_failures.sql"), ("0002", "0002_failure_inbox.sql"), ("0003", "0003_review.sql")]
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("INSERT INTO failures (payload, topic, \"partition\", \"offset\", flow, processor, reason, status)"
                          " VALUES ('', 't', 0, 0, 'f', 'p', 'r', 'lost')")
