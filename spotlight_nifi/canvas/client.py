@@ -7,6 +7,7 @@ was being done.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -32,21 +33,41 @@ class ComponentState:
     missing_extension: bool
     state: str
 
+    @property
+    def up(self) -> bool:
+        """Running (a processor) or enabled (a controller service)."""
+        return self.state == _UP[self.kind]
+
     def line(self) -> str:
         why = "extension missing (its NAR is not in this NiFi)" if self.missing_extension else "; ".join(self.errors)
         return f"{self.kind} `{self.path}` ({self.type.rsplit('.', 1)[-1]}): {self.validation} {self.state}: {why}"
 
 
+@dataclass(frozen=True)
+class Queue:
+    """A connection on the canvas: its id there, its identifier in the flow definition, what it holds."""
+
+    id: str
+    identifier: str
+    path: str
+    source_id: str
+    source_type: str
+    queued: int
+
+
 @contextmanager
 def quiet_http() -> Iterator[None]:
-    """urllib3 logs a warning per retried request; while NiFi starts, refused connections are expected."""
-    logger = logging.getLogger("urllib3")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    """urllib3 logs a warning per retried request (while NiFi starts, refused connections are expected);
+    nipyapi one per service it could not enable, which a deploy reports itself."""
+    loggers = [logging.getLogger(name) for name in ("urllib3", "nipyapi")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 class NiFi:
@@ -65,7 +86,7 @@ class NiFi:
             with quiet_http():
                 return call()
         except Exception as error:  # nipyapi raises urllib3, ApiException, ValueError alike
-            raise ServiceError("nifi", f"{what} at `{self.url}` failed: {_reason(error)}") from error
+            raise ServiceError("nifi", f"{what} at `{self.url}` failed: {reason(error)}") from error
 
     def version(self) -> str:
         """NiFi's version, which also proves it answers; an unreachable NiFi is a one-line error."""
@@ -75,12 +96,66 @@ class NiFi:
     def root_id(self) -> str:
         return str(self._call("finding the root process group", self.api.canvas.get_root_pg_id))
 
+    def groups(self) -> list[Any]:
+        """The process groups directly under the root."""
+        root = self.root_id()
+        return list(self._call("listing process groups",
+                               lambda: self.api.nifi.ProcessGroupsApi().get_process_groups(root).process_groups) or [])
+
     def child_group(self, name: str) -> Any | None:
         """The process group called `name` directly under the root, if any."""
-        root = self.root_id()
-        groups = self._call("listing process groups",
-                            lambda: self.api.nifi.ProcessGroupsApi().get_process_groups(root).process_groups)
-        return next((g for g in groups or [] if g.component.name == name), None)
+        return next((g for g in self.groups() if g.component.name == name), None)
+
+    def export(self, group_id: str) -> dict[str, Any]:
+        """The group's flow as it is now, in NiFi's flow-definition format ("Download flow definition")."""
+        text = self._call("exporting a process group",
+                          lambda: self.api.nifi.ProcessGroupsApi().export_process_group(group_id))
+        return dict(json.loads(text))
+
+    def replace(self, group_id: str, snapshot: dict[str, Any], timeout: float = 600.0) -> str | None:
+        """Replace the group's flow with `snapshot` in place (components keep their ids, queues their
+        FlowFiles); None when done, else NiFi's reason for refusing, after which NiFi has rolled back."""
+        api = self.api.nifi.ProcessGroupsApi()
+        group = self._call("reading a process group", lambda: api.get_process_group(group_id))
+        body = {"processGroupRevision": {"version": group.revision.version, "clientId": CLIENT_ID},
+                "versionedFlowSnapshot": snapshot}
+        request = self._call("asking to replace a process group's flow",
+                             lambda: api.initiate_replace_process_group(body=body, id=group_id)).request
+        deadline = time.monotonic() + timeout
+        try:
+            while not request.complete:
+                if time.monotonic() > deadline:
+                    return f"the replace request was still `{request.state}` after {timeout:.0f} s (cancelled)"
+                time.sleep(0.3)
+                request = self._call("following a replace request",
+                                     lambda: api.get_replace_process_group_request(request.request_id)).request
+        finally:
+            self._call("closing a replace request",
+                       lambda: api.delete_replace_process_group_request(request.request_id))
+        return str(request.failure_reason) if request.failure_reason else None
+
+    def queues(self, group_id: str) -> list[Queue]:
+        """Every connection under the group, with the FlowFiles it holds."""
+        names = self._group_paths(group_id)
+        found = []
+        for entity in self._call("listing connections", lambda: self.api.canvas.list_all_connections(group_id, True)):
+            c = entity.component
+            name = f"{c.source.name} → {c.destination.name}" + (f" ({c.name})" if c.name else "")
+            found.append(Queue(entity.id, c.versioned_component_id or "", f"{names.get(c.parent_group_id, '?')}/{name}",
+                               c.source.id, c.source.type, int(entity.status.aggregate_snapshot.flow_files_queued or 0)))
+        return found
+
+    def drop(self, queue: Queue) -> None:
+        """Stop what feeds the connection (so nothing new arrives), then drop every FlowFile it holds."""
+        if queue.source_type == "PROCESSOR":
+            self._call(f"stopping the source of `{queue.path}`",
+                       lambda: self.api.canvas.schedule_processor(queue.source_id, False))
+        self._call(f"dropping the FlowFiles queued in `{queue.path}`", lambda: self.api.canvas.purge_connection(queue.id))
+
+    def contexts(self) -> set[str]:
+        """Names of the parameter contexts on this NiFi."""
+        entities = self._call("listing parameter contexts", self.api.parameters.list_all_parameter_contexts)
+        return {e.component.name for e in entities or []}
 
     def upload(self, definition: str) -> str:
         """Upload a flow definition as a new process group under the root; its id."""
@@ -89,33 +164,61 @@ class NiFi:
                            lambda: self.api.versioning.import_process_group_definition(root, flow_definition=definition))
         return str(group.id)
 
-    def set_parameters(self, context: str, values: dict[str, tuple[str | None, bool]]) -> None:
-        """Give the named context's parameters these (value, sensitive) pairs in one update request.
-
-        Only parameters whose value differs are sent (a sensitive one whenever it has a value: NiFi
-        never shows it, only that one is set): NiFi stops and restarts every component that
-        references an updated parameter."""
-        params = self.api.parameters
-        entity = self._call(f"reading parameter context `{context}`",
-                            lambda: params.get_parameter_context(context, identifier_type="name", greedy=False))
+    def _context(self, context: str) -> Any:
+        entity = self._call(f"reading parameter context `{context}`", lambda: self.api.parameters.get_parameter_context(
+            context, identifier_type="name", greedy=False))
         if entity is None:
             raise ServiceError("nifi", f"parameter context `{context}` is not on the canvas at `{self.url}`")
-        current = {p.parameter.name: p.parameter for p in entity.component.parameters or []}
-        changed = {name: (value, sensitive) for name, (value, sensitive) in values.items()
-                   if name not in current or bool(current[name].sensitive) != sensitive
-                   or (value is not None if sensitive else False) or current[name].value != value}
-        if not changed:
-            return
+        return entity
+
+    def _update(self, context: str, values: dict[str, tuple[str | None, bool]], *, secret: bool = False) -> bool:
+        """One update request; False when NiFi refused a secret because it already holds that value."""
+        params = self.api.parameters
+        entity = self._context(context)
         entity.component.parameters = [params.prepare_parameter(name, value, sensitive=sensitive)
-                                       for name, (value, sensitive) in sorted(changed.items())]
-        self._call(f"updating parameter context `{context}`", lambda: params.update_parameter_context(entity))
+                                       for name, (value, sensitive) in sorted(values.items())]
+        try:
+            with quiet_http():
+                params.update_parameter_context(entity)
+        except Exception as error:  # nipyapi raises ValueError for a failed request, ApiException, urllib3 alike
+            if secret and any(_ALREADY_SET.format(name) in str(error) for name in values):
+                return False
+            raise ServiceError("nifi", f"updating parameter context `{context}` at `{self.url}` failed: "
+                                       f"{reason(error)}") from error
+        return True
+
+    def set_parameters(self, context: str, values: dict[str, tuple[str | None, bool]]) -> list[str]:
+        """Give the named context's parameters these (value, sensitive) pairs; the names of those changed.
+
+        Plain parameters whose value differs go in one update request (NiFi stops and restarts every
+        component that references one). NiFi never shows a sensitive value, so each one that has a
+        value is sent in a request of its own: NiFi 2.3 refuses to set a sensitive parameter to the
+        value it already holds while components that use it run (it sees no change, so it does not
+        stop them), and that refusal tells us the value is current."""
+        current = {p.parameter.name: p.parameter for p in self._context(context).component.parameters or []}
+
+        def differs(name: str, value: str | None, sensitive: bool) -> bool:
+            return (name not in current or bool(current[name].sensitive) != sensitive
+                    or (value is not None if sensitive else False) or current[name].value != value)
+
+        changed = {name: pair for name, pair in values.items() if differs(name, *pair)}
+        plain = {name: pair for name, pair in changed.items() if not pair[1] or pair[0] is None}
+        sent = list(plain) if plain and self._update(context, plain) else []
+        sent += [name for name, pair in sorted(changed.items())
+                 if name not in plain and self._update(context, {name: pair}, secret=True)]
+        return sorted(sent)
 
     def enable_services(self, group_id: str) -> None:
         self._call("enabling controller services",
                    lambda: self.api.canvas.schedule_all_controllers(group_id, True))
 
     def start(self, group_id: str) -> None:
-        self._call("starting processors", lambda: self.api.canvas.schedule_process_group(group_id, True))
+        """Start the valid processors under the group that are stopped (NiFi refuses to start again a
+        ghost it could not start, so the group as a whole is not asked)."""
+        stopped = [e for e in self._call("listing processors", lambda: self.api.canvas.list_all_processors(group_id))
+                   if e.component.state == "STOPPED" and e.component.validation_status == "VALID"]
+        if stopped:
+            self._call("starting processors", lambda: self.api.canvas.schedule_components(group_id, True, stopped))
 
     def stop(self, group_id: str) -> None:
         self._call("stopping processors", lambda: self.api.canvas.schedule_process_group(group_id, False))
@@ -165,23 +268,35 @@ class NiFi:
                 pending.append(child.id)
         return paths
 
-    def wait_settled(self, group_id: str, timeout: float = 180.0) -> list[ComponentState]:
-        """Poll until no component is still validating or loading its Python code; the final states."""
+    def wait_settled(self, group_id: str, timeout: float = 180.0, *, running: bool = False) -> list[ComponentState]:
+        """Poll until no component is still validating or loading its Python code; the final states.
+
+        With `running`, also until every valid processor runs and every valid service is enabled,
+        starting the group again while valid processors wait: NiFi starts only the processors that
+        are valid when asked, and a Python processor becomes valid once its code has loaded."""
         deadline = time.monotonic() + timeout
         while True:
             states = self.components(group_id)
             busy = [s for s in states if s.validation == "VALIDATING"
                     or any(marker in error for error in s.errors for marker in _PYTHON_LOADING)]
-            if not busy or time.monotonic() > deadline:
+            down = [s for s in states if running and s.validation == "VALID" and not s.up]
+            if not (busy or down) or time.monotonic() > deadline:
                 return states
-            time.sleep(1.0)
+            if any(s.kind == "processor" for s in down):
+                self.start(group_id)
+            time.sleep(0.5)
 
 
-_PYTHON_LOADING = ("Initializing runtime environment", "In the process of loading Processor code")
-"""What NiFi says of a Python processor while it builds its environment or loads its code."""
+_ALREADY_SET = "Cannot update parameter '{}' because it is referenced by"
+"""NiFi's refusal to re-set a sensitive parameter to its current value while components using it run."""
+_UP: dict[Kind, str] = {"processor": "RUNNING", "controller service": "ENABLED"}
+CLIENT_ID = "spotlight-nifi"
+_PYTHON_LOADING = ("Initializing runtime environment", "In the process of downloading third-party dependencies",
+                   "In the process of loading Processor code")
+"""What NiFi says of a Python processor while it builds its environment, fetches its dependencies or loads its code."""
 
 
-def _reason(error: Exception) -> str:
+def reason(error: Exception) -> str:
     """NiFi's own explanation (the response body of a refused request), else the error's first line."""
     body = getattr(error, "body", None)
     if isinstance(body, bytes):

@@ -13,21 +13,34 @@ from dataclasses import dataclass, field
 
 from spotlight_nifi.canvas.client import ComponentState, NiFi
 from spotlight_nifi.canvas.parameters import parameter_values
+from spotlight_nifi.canvas.record import DeployRecord
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ServiceError
 
 
 @dataclass
 class Deployment:
-    """One flow on one canvas: its process group and the state of its components after the deploy."""
+    """One flow on one canvas: its process group and the state of its components after the deploy;
+    for a deploy from a registry also what was done, the version, and the parameters it set."""
 
     flow: str
     group_id: str
     url: str
     components: list[ComponentState] = field(default_factory=list)
+    action: str = "create"
+    record: DeployRecord | None = None
+    parameters: list[str] = field(default_factory=list)
 
     def invalid(self) -> list[ComponentState]:
         return [c for c in self.components if c.validation != "VALID"]
+
+    def ghosts(self) -> list[ComponentState]:
+        """Components whose extension this NiFi lacks (e.g. Kafka's on the local NiFi): they cannot run."""
+        return [c for c in self.components if c.missing_extension]
+
+    def problems(self) -> list[ComponentState]:
+        """Components that have their extension but are invalid, or valid but not running/enabled."""
+        return [c for c in self.components if not c.missing_extension and (c.validation != "VALID" or not c.up)]
 
 
 def deploy_definition(nifi: NiFi, definition: str, settings: Settings, *, environment: str | None = None,

@@ -13,8 +13,9 @@ import traceback
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from spotlight_nifi.cli import dev, failures, flows, infra, processors, registry, types
+from spotlight_nifi.cli import canvas, dev, failures, flows, infra, processors, reconcile, registry, types
 from spotlight_nifi.errors import SpotlightError
 
 app = typer.Typer(
@@ -34,7 +35,9 @@ def _root(
 
 
 flows.register(app)
+reconcile.register(app)
 registry.register(app)
+canvas.register(app)
 types.register(app)
 app.add_typer(dev.app, name="dev")
 app.add_typer(failures.app, name="failures")
@@ -55,5 +58,5 @@ def main(argv: list[str] | None = None) -> None:
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         if "--debug" in args:
             err.print(traceback.format_exc(), markup=False)
-        err.print(f"[red]Error:[/red] {error}", markup=True)
+        err.print(f"[red]Error:[/red] {escape(str(error))}", markup=True)
         raise SystemExit(1) from None

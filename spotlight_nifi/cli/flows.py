@@ -8,12 +8,15 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from spotlight_nifi.canvas.status import Against, compare
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import FlowLoadError
 from spotlight_nifi.flow.build import BuildResult, build, check
 from spotlight_nifi.flow.diff import diff_flows
 from spotlight_nifi.flow.release import Release
 from spotlight_nifi.flow.target import target_manifest, target_release
+from spotlight_nifi.registry import load_environment
+from spotlight_nifi.stack import cache_dir
 
 FLOWS_DIR = typer.Option(Path("flows"), "--flows", help="Directory of flow modules.")
 MANIFEST = typer.Option(None, "--manifest", help="Runtime manifest JSON file (else NIFI_RUNTIME_MANIFEST, "
@@ -68,10 +71,27 @@ def register(app: typer.Typer) -> None:
         _report(console, "valid", result, checked.source, target)
 
     @app.command("diff")
-    def diff_command(old: Path = typer.Argument(..., help="Older flow definition JSON."),
-                     new: Path = typer.Argument(..., help="Newer flow definition JSON.")) -> None:
-        """Semantic diff of two flow definitions: components added, removed, changed; secrets masked."""
-        typer.echo(diff_flows(_read(old), _read(new)).text())
+    def diff_command(old: str = typer.Argument(..., help="Older flow definition JSON, or FLOW with --env."),
+                     new: Path | None = typer.Argument(None, help="Newer flow definition JSON (without --env)."),
+                     env: str | None = typer.Option(None, "--env", help="Compare FLOW's code with this "
+                                                    "environment's registry or canvas."),
+                     against: Against = typer.Option("registry", "--against", help="registry (its latest version, "
+                                                      "or --version) or canvas (the flow as it runs there)."),
+                     version: str | None = typer.Option(None, "--version", help="Registry version to compare with."),
+                     config: Path | None = typer.Option(None, "--registry-config", help="Environments file."),
+                     flows_dir: Path = FLOWS_DIR, env_file: Path = ENV_FILE,
+                     nifi_version: str | None = NIFI_VERSION) -> None:
+        """Semantic diff of two flow definitions, or from an environment's registry or canvas to a flow's
+        code: components added, removed, changed; secrets masked."""
+        if (new is None) == (env is None):
+            raise typer.BadParameter("give OLD.json NEW.json, or one FLOW with --env", param_hint="NEW")
+        if new is not None:
+            typer.echo(diff_flows(_read(Path(old)), _read(new)).text())
+            return
+        settings = Settings.load(env_file)
+        typer.echo(compare(flows_dir, old, load_environment(str(env), settings, config), settings,
+                           cache=cache_dir(settings), target=target_release(settings, nifi_version, env),
+                           against=against, version=version).text())
 
 
 def _read(path: Path) -> dict:
