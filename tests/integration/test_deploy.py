@@ -24,7 +24,6 @@ import urllib3
 
 from spotlight_nifi import failures
 from spotlight_nifi.canvas import DeployRecord, NiFi, detach
-from spotlight_nifi.cli import main
 from spotlight_nifi.clickhouse import ClickHouse, connect
 from spotlight_nifi.clickhouse.tables import prepare_table
 from spotlight_nifi.config import Settings
@@ -35,6 +34,7 @@ from spotlight_nifi.ingest.batch import HTTP_BATCH
 from spotlight_nifi.registry import Source, load_environment, open_registry, write
 from spotlight_nifi.stack import cache_dir
 from spotlight_nifi.stack.process import choose_port
+from tests.cli_run import run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -49,11 +49,7 @@ http_ingest = ingest_flow("Spotlight HTTP ingest", [HttpIngress("events", table=
 SECRET = "failure-db-secret-never-printed"  # the local PostgreSQL trusts local connections: any password works
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
+run = run_cli
 
 
 def record(n: int) -> dict[str, Any]:

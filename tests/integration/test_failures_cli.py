@@ -8,15 +8,10 @@ from pathlib import Path
 import pytest
 
 from spotlight_nifi import failures
-from spotlight_nifi.cli import main
 from spotlight_nifi.failures import FailedRecord
+from tests.cli_run import run_cli
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exited.value.code or 0), captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture

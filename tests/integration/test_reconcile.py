@@ -15,9 +15,9 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from spotlight_nifi import failures, web
-from spotlight_nifi.cli import main
 from spotlight_nifi.clickhouse import ClickHouse, connect
 from spotlight_nifi.failures import FailedRecord, ReconcileError
+from tests.cli_run import run_cli
 from tests.integration.conftest import STEWARD_PASSWORD
 
 pytestmark = pytest.mark.integration
@@ -26,11 +26,7 @@ PARTITIONS, RECORDS, LATE = 2, 40, 4
 COLUMNS = ["id", "_kafka_partition", "_kafka_offset"]
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exited.value.code or 0), captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture

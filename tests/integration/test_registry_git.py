@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from spotlight_nifi.cli import main
 from spotlight_nifi.config import Settings
 from spotlight_nifi.flow.manifest import RuntimeManifest
 from spotlight_nifi.registry import Environment, load_environment
@@ -22,6 +21,7 @@ from spotlight_nifi.registry.snapshot import canonical
 from spotlight_nifi.stack import cache_dir, maven
 from spotlight_nifi.versions import NIFI_GROUP
 from tests.availability import unavailable
+from tests.cli_run import run_cli
 from tests.integration import registry_project as scenario
 from tests.integration.registry_project import FLOW, Checkout, git
 
@@ -192,10 +192,8 @@ def test_push_over_git_http_transport(alice: Checkout, bob: Checkout, http_remot
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, " ".join(err.split())
+    code, out, err = run_cli(capsys, *args)
+    return code, out, " ".join(err.split())
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from spotlight_nifi.cli import main
 from spotlight_nifi.flow.manifest import RuntimeManifest
 from spotlight_nifi.flow.property_changes import TARGET_VERSIONS
 from spotlight_nifi.versions import NIFI_VERSION
+from tests.cli_run import run_cli
 
 VALID = '''
 from spotlight_nifi.flow import components as c
@@ -23,10 +23,8 @@ flow.add(c.service("Reader", "org.apache.nifi.json.JsonTreeReader", "nifi-record
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, " ".join(err.split())
+    code, out, err = run_cli(capsys, *args)
+    return code, out, " ".join(err.split())
 
 
 @pytest.fixture
