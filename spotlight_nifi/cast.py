@@ -12,6 +12,9 @@ columns; other values are stored as they are, except what the type cannot read b
 (integers beyond 64 bits, keys holding `%2E`), which is a reason. It keeps no NULL nor empty
 object (ClickHouse stores neither in a JSON column). Rows hold Python values both backends insert:
 int, float, bool, str, Decimal, date, datetime (UTC), UUID, IPv4Address/IPv6Address, lists, dicts.
+A table with Kafka coordinate columns (`infer.coordinates`) gets a `SourcedCaster`, whose
+`cast_from(record, source)` fills them from where the record came from; a table without them gets
+the plain `Caster`, whose hot path pays nothing for them.
 Imports neither chdb nor clickhouse-connect, so NiFi Python processors can use it.
 """
 
@@ -32,6 +35,7 @@ import orjson
 
 from spotlight_nifi.errors import RecordCastError
 from spotlight_nifi.infer import detect
+from spotlight_nifi.infer.coordinates import WHAT, is_coordinate, positions, reserved_field, reserved_reason
 from spotlight_nifi.infer.types import INTEGER_RANGES, MAX_EXACT_FLOAT_INT, CHType, Column, JSONType
 
 Converter = Callable[[Any], Any]
@@ -455,6 +459,45 @@ class Caster:
                                                            f"`{column.name}` cannot store it exactly")
 
 
+_UNKNOWN = ("only records read from Kafka (ConsumeKafka's wrapper records, or one message per FlowFile) or "
+            "POSTed in a batch with a `Spotlight-Batch` header carry their coordinates")
+"""How to fix an unknown coordinate: where records get theirs (`ingest.batch.Source`)."""
+
+
+@dataclass(frozen=True)
+class SourcedCaster(Caster):
+    """A Caster for a table with Kafka coordinate columns: they take the record's source, never its fields."""
+
+    coordinates: tuple[tuple[int, int], ...] = ()
+    """(column index, index in the source's (topic, partition, offset)) per coordinate column."""
+
+    def cast(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
+        """Without a source, the coordinates are unknown: the record does not fit."""
+        return self.cast_from(record, (None, None, None))
+
+    def cast_from(self, record: Mapping[str, Any], source: Sequence[Any]) -> tuple[Any, ...]:
+        """The row for `record`, its coordinate columns from `source` (topic, partition, offset, ...)."""
+        if type(record) is dict:
+            field = reserved_field(record)
+            if field is not None:
+                raise RecordCastError(field, field, reserved_reason(field, field))
+        row = list(Caster.cast(self, record))
+        convert = self._convert
+        for index, position in self.coordinates:
+            try:
+                row[index] = convert[index](source[position])
+            except _Unfit as unfit:
+                raise self._misfit(index, source[position], unfit) from None
+        return tuple(row)
+
+    def _misfit(self, index: int, value: Any, unfit: _Unfit) -> RecordCastError:
+        column = self.columns[index]
+        what = f"the record's Kafka {WHAT[column.name]}"
+        if value is None:
+            return RecordCastError("", column.name, f"{what} is unknown, and column `{column.name}` needs it: {_UNKNOWN}")
+        return RecordCastError("", column.name, f"{what} {unfit} (column `{column.name}` {column.type})")
+
+
 def _json_converter(typ: CHType) -> Converter:
     nullable = typ.nullable
     return lambda value: None if value is None and nullable else json_text(value)
@@ -473,11 +516,16 @@ def compile_caster(columns: Iterable[Column]) -> Caster:
     """A Caster for these columns; ValueError when a type cannot be written or paths collide.
 
     A JSON column takes every field under its path that no other column claims (typed columns
-    may sit inside it), checking its typed path hints like columns and the rest with `_dynamic`."""
+    may sit inside it), checking its typed path hints like columns and the rest with `_dynamic`. A
+    Kafka coordinate column is no record field's: it stays out of the walks and is not required."""
     cols = tuple(columns)
+    sourced = positions(cols)
     tree: dict[Any, Any] = {}
     convert: list[Converter] = []
     for index, column in enumerate(cols):
+        if is_coordinate(column):
+            convert.append(converter(column.type))
+            continue
         if isinstance(column.type, JSONType):
             node = _node(tree, column.path, column)
             if node.get(None) is not None:
@@ -496,6 +544,8 @@ def compile_caster(columns: Iterable[Column]) -> Caster:
             raise ValueError(f"column `{column.name}` path `{_dotted(column.path)}` is already another column")
         node[column.path[-1]] = index
         convert.append(_json_converter(column.type) if column.json_text else converter(column.type))
-    required = tuple(i for i, c in enumerate(cols) if not c.type.nullable and not isinstance(c.type, JSONType))
+    required = tuple(i for i, c in enumerate(cols)
+                     if not c.type.nullable and not isinstance(c.type, JSONType) and not is_coordinate(c))
     blank = tuple(_ABSENT if i in required else None for i in range(len(cols)))
-    return Caster(cols, tree, tuple(convert), required, _fast_walk(tree, tuple(convert)), blank)
+    parts = (cols, tree, tuple(convert), required, _fast_walk(tree, tuple(convert)), blank)
+    return SourcedCaster(*parts, coordinates=sourced) if sourced else Caster(*parts)

@@ -31,6 +31,9 @@ EXPLAIN = typer.Option(False, "--explain", help="Print the layout chosen (flat, 
 FLATTEN = typer.Option(False, "--flatten", help="One column per leaf path, however many (never a JSON column).")
 JSON_COLUMN = typer.Option([], "--json-column", help="Keep this subtree (a.b, or a JSON array of keys) whole in a JSON column; repeatable.")
 TYPE = typer.Option([], "--type", help="Force a path's type, e.g. issue.number=UInt32 (a column's, or a hint in a JSON column); repeatable.")
+KAFKA_COORDINATES = typer.Option(False, "--kafka-coordinates", help="Add `_kafka_topic`, `_kafka_partition` and "
+                                 "`_kafka_offset` columns, which our NiFi processors fill from each record's source, "
+                                 "so `spotlight-nifi reconcile` can check the table.")
 
 
 def _options(table: str, decimal: bool, flatten: bool, json_columns: list[str], types: list[str]) -> Options:
@@ -63,11 +66,15 @@ def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.
                                                 "to the storage policy's cold volume on MinIO (TTL … TO VOLUME 'cold')."),
           skip_invalid: bool = SKIP_INVALID, kafka_topic: str | None = KAFKA_TOPIC,
           kafka_bootstrap: str | None = KAFKA_BOOTSTRAP, sample: int = SAMPLE, explain: bool = EXPLAIN,
-          flatten: bool = FLATTEN, json_column: list[str] = JSON_COLUMN, type_: list[str] = TYPE) -> None:
+          flatten: bool = FLATTEN, json_column: list[str] = JSON_COLUMN, type_: list[str] = TYPE,
+          kafka_coordinates: bool = KAFKA_COORDINATES) -> None:
     """Print CREATE TABLE (or, with --evolve, the ALTER plan) and the JSON Schema for sample records."""
     settings = Settings.load()
     url = clickhouse or settings.get("CLICKHOUSE_URL")
     options = _options(table, decimal, flatten, json_column, type_)
+    if evolve and kafka_coordinates:
+        raise InferenceError(table, "`--kafka-coordinates` is for a new table: rows already stored have no coordinates "
+                                    "(docs/failures.md says how to add the columns by hand)")
     records = _records(source, kafka_topic, kafka_bootstrap, sample, skip_invalid).records
     if evolve:
         db = connect(url)
@@ -82,6 +89,7 @@ def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.
         return
     keys = [k.strip() for k in order_by.split(",") if k.strip()] if order_by is not None else None
     inferred = infer_table(records, table, options, order_by=keys, partition_by=partition_by,
+                           kafka_coordinates=kafka_coordinates,
                            storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY") if is_server(url) or tier_after else None)
     statements = place(table, inferred.create_sql, inferred.columns, tier_after=tier_after,
                        cluster=settings.get("CLICKHOUSE_CLUSTER") if is_server(url) else None)

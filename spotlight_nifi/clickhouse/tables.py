@@ -120,8 +120,10 @@ class Prepared:
 
 
 def prepare_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]], *, create: bool, evolve: bool,
-                  options: Options = Options(), storage_policy: str | None = None) -> Prepared:
-    """Create a missing table from `records`, or evolve an existing one to hold them without review.
+                  options: Options = Options(), storage_policy: str | None = None,
+                  kafka_coordinates: bool = False) -> Prepared:
+    """Create a missing table from `records` (with Kafka coordinate columns when asked), or evolve an
+    existing one to hold them without review.
 
     Evolution here is `Plan.unattended`: new columns and widening within a kind only. Both
     `spotlight-nifi load --evolve` and CastToClickHouse's `evolve` mode come through here, so a
@@ -130,7 +132,8 @@ def prepare_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]],
     if columns is None:
         if not create or not records:
             return Prepared(None)
-        inferred = infer_table(records, table, options, storage_policy=storage_policy)
+        inferred = infer_table(records, table, options, storage_policy=storage_policy,
+                               kafka_coordinates=kafka_coordinates)
         execute_ddl(db, inferred.create_sql)
         return Prepared(inferred.columns, created=True)
     if not evolve or not records:

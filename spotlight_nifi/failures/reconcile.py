@@ -5,9 +5,9 @@ ClickHouse table (by its Kafka coordinates) or as a failure row. What is found n
 missing; what is loaded twice, or both loaded and failed, is a duplicate.
 
 The table must say where each row came from, in columns `_kafka_partition` and `_kafka_offset`
-(and `_kafka_topic` when one table holds several topics), as a table fed by ClickHouse's Kafka
-engine keeps its `_partition`/`_offset` virtual columns through a materialized view. The cast of
-our flows keeps only the record's fields, so its tables cannot be reconciled (docs/failures.md).
+(and `_kafka_topic` when one table holds several topics): our processors fill them from each
+record's source (`infer.coordinates`), and a table fed by ClickHouse's Kafka engine keeps its
+`_partition`/`_offset` virtual columns through a materialized view (docs/failures.md).
 
 The checked range is from the partition's first offset (or the first at or after `since`) up to
 its end (or up to what consumer group `group` has committed, i.e. what the flow consumed).
@@ -25,10 +25,9 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from spotlight_nifi.clickhouse import ClickHouse
 from spotlight_nifi.failures.db import Db, transaction
 from spotlight_nifi.failures.errors import ReconcileError
+from spotlight_nifi.infer.coordinates import OFFSET, PARTITION, TOPIC
 from spotlight_nifi.infer.names import literal, quote
 from spotlight_nifi.ingest.batch import HTTP_TOPIC_PREFIX
-
-TOPIC_COLUMN, PARTITION_COLUMN, OFFSET_COLUMN = "_kafka_topic", "_kafka_partition", "_kafka_offset"
 
 
 @dataclass(frozen=True)
@@ -117,18 +116,18 @@ def _columns(clickhouse: ClickHouse, topic: str, table: str) -> bool:
     columns = {name for name, _, _ in clickhouse.columns(table) or []}
     if not columns:
         raise ReconcileError(topic, f"ClickHouse has no table `{table}`: name the table with `--table`")
-    lacking = [c for c in (PARTITION_COLUMN, OFFSET_COLUMN) if c not in columns]
+    lacking = [c for c in (PARTITION, OFFSET) if c not in columns]
     if lacking:
         raise ReconcileError(topic, f"table `{table}` has no column {', '.join(f'`{c}`' for c in lacking)}: "
                                     "a reconciled table must keep each row's Kafka coordinates (docs/failures.md)")
-    return TOPIC_COLUMN in columns
+    return TOPIC in columns
 
 
 def loaded_offsets(clickhouse: ClickHouse, topic: str, table: str,
                    ranges: Mapping[int, tuple[int, int]]) -> dict[int, dict[int, int]]:
     """Per partition, offset → number of rows in the table, within the checked ranges."""
-    by_topic = f"{quote(TOPIC_COLUMN)} = {literal(topic)} AND " if _columns(clickhouse, topic, table) else ""
-    p, o = quote(PARTITION_COLUMN), quote(OFFSET_COLUMN)
+    by_topic = f"{quote(TOPIC)} = {literal(topic)} AND " if _columns(clickhouse, topic, table) else ""
+    p, o = quote(PARTITION), quote(OFFSET)
     within = " OR ".join(f"({p} = {n} AND {o} >= {start} AND {o} < {end})"
                          for n, (start, end) in ranges.items() if end > start)
     found: dict[int, dict[int, int]] = {n: {} for n in ranges}

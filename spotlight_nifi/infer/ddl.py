@@ -11,7 +11,8 @@
   default LZ4 on JSON-ish text), Delta+ZSTD on the time column in the sort key (monotonic within a
   part). Numbers keep the default LZ4.
 - Every column carries its JSON path in its comment (`{"path": [...], "json": true}`), so the
-  caster maps records to columns exactly, whatever normalisation the name went through. A `JSON`
+  caster maps records to columns exactly, whatever normalisation the name went through. A Kafka
+  coordinate column (`coordinates`) says which coordinate it holds instead (`{"kafka": "offset"}`). A `JSON`
   column's path is the subtree it takes (`[]` for the whole record); its typed path hints are in
   its type, which `system.columns` gives back as written (`types.parse_json_type`).
 - SETTINGS keep a deduplication window (`DEDUPLICATION_WINDOW`), so InsertClickHouse's retries
@@ -28,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from spotlight_nifi.infer import coordinates
 from spotlight_nifi.infer.names import literal, quote
 from spotlight_nifi.infer.types import Column, parse_type
 
@@ -42,7 +44,10 @@ insert, in memory and in a small log file next to the table's parts."""
 
 
 def comment(column: Column) -> str:
-    """The comment recording the column's JSON path (and JSON-text storage)."""
+    """The comment recording the column's JSON path (and JSON-text storage); a Kafka coordinate
+    column has no path but says which coordinate it holds."""
+    if coordinates.is_coordinate(column):
+        return orjson.dumps({"kafka": coordinates.WHAT[column.name]}).decode()
     data: dict[str, object] = {"path": list(column.path)}
     if column.json_text:
         data["json"] = True

@@ -7,7 +7,9 @@ common type; a column whose field the new samples lack becomes Nullable; a path 
 lattice: its column is rewritten as the JSON text of each stored value, when ClickHouse's
 `toJSONString` spells those values as the JSON they came from (`JSON_EXACT`). Anything else
 (narrowing, a different single kind, object ↔ scalar) is refused with the reason. A path under a
-JSON-text column needs nothing: that column holds any value.
+JSON-text column needs nothing: that column holds any value. Kafka coordinate columns
+(`coordinates`) hold no field: no sample touches them, and a field that would take one's name is
+refused.
 
 A table with a JSON column (`layout`) evolves mostly without migrations: a new path under it, or a
 value of another kind where columns expect an object, lands in the JSON column as it is. Two steps
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from spotlight_nifi.infer import ddl
+from spotlight_nifi.infer import coordinates, ddl
 from spotlight_nifi.infer.layout import HINT_TYPES, is_json
 from spotlight_nifi.infer.names import column_names, literal, quote
 from spotlight_nifi.infer.types import (
@@ -165,13 +167,17 @@ def plan(table: str, existing: Sequence[Column], inferred: Sequence[Column], pro
     """What to change so `table` holds records like those `inferred` was built from; `promote` are
     the typed columns the layout would choose for them (candidates to leave a JSON column)."""
     result = Plan(table)
-    by_path = {c.path: c for c in existing if not is_json(c)}
+    coordinate_names = {c.name for c in existing if coordinates.is_coordinate(c)}
+    by_path = {c.path: c for c in existing if not is_json(c) and c.name not in coordinate_names}
     json_paths = {c.path for c in existing if c.json_text}
     roots = {c.path: c for c in existing if is_json(c)}
     hints: dict[str, dict[tuple[str, ...], CHType | None]] = {}
     promoted = {c.path for c in promote}
     added: list[Column] = []
     for column in inferred:
+        if coordinate_names and column.path[0] in coordinates.WHAT:
+            result.refused.append((column, coordinates.reserved_reason(column.path[0], column.path[0])))
+            continue
         current = by_path.get(column.path)
         if any(column.path[:i] in json_paths for i in range(1, len(column.path))):
             continue
@@ -211,7 +217,7 @@ def plan(table: str, existing: Sequence[Column], inferred: Sequence[Column], pro
             result.steps.append(Step("modify", changed, (ddl.modify_column(table, changed),)))
     seen = {c.path[:i] for c in inferred for i in range(1, len(c.path) + 1)}
     for current in existing:
-        if not is_json(current) and not current.type.nullable and not any(current.path[:i] in seen for i in range(1, len(current.path) + 1)):
+        if not is_json(current) and current.name not in coordinate_names and not current.type.nullable and not any(current.path[:i] in seen for i in range(1, len(current.path) + 1)):
             changed = Column(current.name, nullable(current.type), current.path, current.json_text)
             result.steps.append(Step("modify", changed, (ddl.modify_column(table, changed),)))
     for name, changes in hints.items():
@@ -223,6 +229,9 @@ def plan(table: str, existing: Sequence[Column], inferred: Sequence[Column], pro
         result.steps.append(Step("hint", new, (ddl.modify_column(table, new),)))
     names = column_names([c.path for c in added], taken=[c.name for c in existing])
     for name, column in zip(names, added):
+        if name in coordinates.WHAT:
+            result.refused.append((column, coordinates.reserved_reason(".".join(column.path), name)))
+            continue
         new = Column(name, nullable(column.type), column.path, column.json_text)
         scope = _scope(column.path, roots)
         if scope is None:

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from spotlight_nifi.cast import Caster, json_bytes
+from spotlight_nifi.cast import Caster, SourcedCaster, json_bytes
 from spotlight_nifi.errors import RecordCastError
 from spotlight_nifi.infer.reader import parse_json
 
@@ -82,6 +82,11 @@ class Source(NamedTuple):
         return cls(attributes.get("kafka.topic"), _int(attributes.get("kafka.partition")),
                    _int(attributes.get("kafka.offset")) if single else None,
                    key=None if key is None else key.encode())
+
+    @property
+    def located(self) -> bool:
+        """Whether topic, partition and offset are all known: what Kafka coordinate columns need."""
+        return self.topic is not None and self.partition is not None and self.offset is not None
 
     def at(self, index: int) -> Source:
         """The source of the record at `index` of its FlowFile: an HTTP batch numbers its records, so a
@@ -306,14 +311,19 @@ def read_batch(data: bytes, *, lenient: bool = True, attributes: Mapping[str, st
 
 
 def cast_batch(items: Sequence[Item], caster: Caster) -> CastBatch:
-    """Cast every parsed item; each item ends up in exactly one of `good` or `failed`."""
+    """Cast every parsed item; each item ends up in exactly one of `good` or `failed`. Only a table with
+    Kafka coordinate columns reads the items' sources."""
     batch = CastBatch()
+    sourced = caster if isinstance(caster, SourcedCaster) else None
     for item in items:
         if not item.parsed:
             batch.failed.append(item)
             continue
         try:
-            caster.cast(item.record)
+            if sourced is None:
+                caster.cast(item.record)
+            else:
+                sourced.cast_from(item.record, item.source)
         except RecordCastError as error:
             batch.failed.append(replace(item, reason=error.reason))
             continue
@@ -321,6 +331,6 @@ def cast_batch(items: Sequence[Item], caster: Caster) -> CastBatch:
     return batch
 
 
-def sample(items: Sequence[Item], size: int) -> list[dict[str, Any]]:
-    """Up to `size` parsed object records, to infer or evolve a table from."""
-    return list(islice((item.record for item in items if item.parsed and type(item.record) is dict), size))
+def sample(items: Sequence[Item], size: int) -> list[Item]:
+    """Up to `size` items holding parsed object records, to infer or evolve a table from."""
+    return list(islice((item for item in items if item.parsed and type(item.record) is dict), size))

@@ -99,6 +99,6 @@ def counts(batch: CastBatch) -> dict[str, str]:
             FAILED: str(len(batch.failed)), "mime.type": MIME_TYPE}
 
 
-def values(data: bytes) -> list[Any]:
-    """The values of the lines that fit, without decoding sources and payloads (InsertClickHouse's path)."""
-    return [item["value"] for item in _lines(data) if "reason" not in item]
+def fitting(data: bytes) -> list[dict[str, Any]]:
+    """The lines that fit, as parsed (`value`, `source`), without decoding payloads (InsertClickHouse's path)."""
+    return [item for item in _lines(data) if "reason" not in item]

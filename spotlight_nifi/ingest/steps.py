@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from spotlight_nifi.cast import compile_caster
+from spotlight_nifi.cast import Caster, SourcedCaster, compile_caster
 from spotlight_nifi.clickhouse import ClickHouse, connect
 from spotlight_nifi.clickhouse.tables import prepare_table, table_columns
 from spotlight_nifi.errors import ConfigError, RecordCastError, SchemaEvolutionError, SpotlightError
 from spotlight_nifi.infer.types import Column
 from spotlight_nifi.ingest import envelope, failure_record
-from spotlight_nifi.ingest.batch import HTTP_BATCH, cast_batch, gc_paused, read_batch, sample
+from spotlight_nifi.ingest.batch import HTTP_BATCH, Item, Source, cast_batch, gc_paused, read_batch, sample
 from spotlight_nifi.processor_specs import CAST, INSERT
 
 SchemaMode = Literal["create", "evolve", "reject"]
@@ -97,9 +97,16 @@ class Connections:
         self._open.clear()
 
 
-def _columns(db: ClickHouse, table: str, records: Sequence[dict], mode: SchemaMode) -> list[Column] | None:
-    """The table's columns after creating or evolving it as `mode` allows; None when it is missing."""
-    return prepare_table(db, table, records, create=mode != "reject", evolve=mode == "evolve").columns
+def _columns(db: ClickHouse, table: str, items: Sequence[Item], mode: SchemaMode) -> list[Column] | None:
+    """The table's columns after creating or evolving it as `mode` allows; None when it is missing.
+
+    A table created from records that all know their Kafka coordinates (ConsumeKafka's wrapper
+    records, one message per FlowFile, or an HTTP batch with a `Spotlight-Batch` header) keeps them
+    in coordinate columns, so `spotlight-nifi reconcile` can check it. Evolution never adds them:
+    the rows already stored would read as coming from partition 0, offset 0."""
+    coordinates = bool(items) and all(item.source.located for item in items)
+    return prepare_table(db, table, [item.record for item in items], create=mode != "reject",
+                         evolve=mode == "evolve", kafka_coordinates=coordinates).columns
 
 
 def cast_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str], *, table: str,
@@ -136,6 +143,13 @@ def batch_token(attributes: Mapping[str, str], table: str, start: int, stop: int
     return f"spotlight:{identity}:{table}:{start}-{stop}" if identity else None
 
 
+def _rows(caster: Caster, lines: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows of envelope lines that fit; only a table with Kafka coordinate columns reads their sources."""
+    if isinstance(caster, SourcedCaster):
+        return [caster.cast_from(line["value"], Source.from_json(line["source"])) for line in lines]
+    return [caster.cast(line["value"]) for line in lines]
+
+
 def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str] | None = None, *, table: str,
                     batch_size: int = 10000) -> Outcome:
     """InsertClickHouse: insert the envelope lines that fit, re-cast against the table as it is now.
@@ -148,15 +162,14 @@ def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str
     """
     with gc_paused():
         try:
-            values = envelope.values(content)
+            lines = envelope.fitting(content)
         except ValueError as error:
             return failed(INSERT.type, f"not a CastToClickHouse `success` FlowFile: {error}")
         try:
             columns = table_columns(db, table)
             if columns is None:
                 raise SchemaEvolutionError(table, "*", "table does not exist")
-            caster = compile_caster(columns)
-            rows = [caster.cast(value) for value in values]
+            rows = _rows(compile_caster(columns), lines)
             names = [c.name for c in columns]
             for start in range(0, len(rows), batch_size):
                 stop = min(start + batch_size, len(rows))

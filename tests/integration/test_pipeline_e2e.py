@@ -9,9 +9,10 @@ FlowFiles along the template's connections (with InsertClickHouse's retries), Pu
 INSERT, and the Java objects `nifiapi` reads (`test_processors.py`). Kafka offsets are committed
 after each poll's FlowFiles are stored, as ConsumeKafka commits after its session.
 
-ClickHouse rows do not carry Kafka coordinates (the cast keeps only the record's fields), so each
-good record's unique `id` maps it to the (partition, offset) the producer was told; the failure
-rows carry their own coordinates.
+Each good record's unique `id` maps it to the (partition, offset) the producer was told; the failure
+rows carry their own coordinates. The table CastToClickHouse creates from ConsumeKafka's wrapper
+records keeps each row's Kafka coordinates too, so `spotlight-nifi reconcile` checks the run against
+the real topic: nothing missing, and a deleted and a duplicated row in a copy of the table reported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -32,6 +34,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from spotlight_nifi import failures
 from spotlight_nifi.cast import json_bytes
+from spotlight_nifi.cli import main
 from spotlight_nifi.clickhouse.embedded import Embedded
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.ingest.failure_record import PARSE_FAILURE
@@ -255,3 +258,51 @@ def test_a_retried_insert_of_a_stored_flowfile_adds_no_row(loaded: Loaded) -> No
     flowfile = loaded.pipeline.inserted[len(loaded.pipeline.inserted) // 2]
     assert loaded.pipeline.insert_with_retries(flowfile)[0] == "success"
     assert loaded.db.query(f"SELECT count() FROM {TABLE}") == before
+
+
+def test_every_row_keeps_the_kafka_coordinates_of_its_record(loaded: Loaded) -> None:
+    types = dict(loaded.db.query(f"SELECT name, type FROM system.columns WHERE table = '{TABLE}' AND name LIKE '\\_kafka%'"))
+    assert types == {"_kafka_topic": "LowCardinality(String)", "_kafka_partition": "UInt32", "_kafka_offset": "UInt64"}
+    assert "_kafka" not in loaded.db.query(f"SELECT sorting_key FROM system.tables WHERE name = '{TABLE}'")[0][0]
+    by_id = {s.record["id"]: where for where, s in loaded.sent.items() if s.record is not None}
+    rows = loaded.db.query(f"SELECT id, _kafka_topic, _kafka_partition, _kafka_offset FROM {TABLE}")
+    assert {(topic, (partition, offset)) for _, topic, partition, offset in rows} == {
+        (loaded.topic, by_id[row[0]]) for row in rows}
+
+
+def reconcile(capsys: pytest.CaptureFixture[str], topic: str, table: str) -> tuple[int, list[list[str]], str]:
+    """`spotlight-nifi reconcile`: exit code, the cells of each partition's row, stderr."""
+    with pytest.raises(SystemExit) as exited:
+        main(["reconcile", "--topic", topic, "--table", table])
+    out, err = capsys.readouterr()
+    cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")]
+    return int(exited.value.code or 0), cells, err
+
+
+def test_reconcile_finds_every_record_then_a_deleted_and_a_duplicated_row(
+        loaded: Loaded, clickhouse: tuple[str, Embedded], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kafka_bootstrap: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key, value in {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "CLICKHOUSE_URL": clickhouse[0],
+                       "FAILURE_DB_DSN": loaded.dsn}.items():
+        monkeypatch.setenv(key, value)
+    code, cells, err = reconcile(capsys, loaded.topic, TABLE)
+    produced = Counter(partition for partition, _ in loaded.sent)
+    assert (code, err) == (0, "")
+    assert [(c[0], c[2], c[5], c[6]) for c in cells] == [(str(p), str(produced[p]), "-", "-") for p in range(PARTITIONS)]
+
+    good = sorted(where for where, s in loaded.sent.items() if s.kind == "good")
+    deleted, duplicated = next(w for w in good if w[0] == 1), next(w for w in good if w[0] == 2)
+    tampered = f"{TABLE}_tampered"
+    loaded.db.command(f"CREATE TABLE {tampered} AS {TABLE}")
+    loaded.db.command(f"INSERT INTO {tampered} SELECT * FROM {TABLE}")
+    loaded.db.command(f"DELETE FROM {tampered} WHERE _kafka_partition = {deleted[0]} AND _kafka_offset = {deleted[1]}")
+    loaded.db.command(f"INSERT INTO {tampered} SELECT * FROM {TABLE} "
+                      f"WHERE _kafka_partition = {duplicated[0]} AND _kafka_offset = {duplicated[1]}")
+
+    code, cells, err = reconcile(capsys, loaded.topic, tampered)
+    assert code == 1
+    assert err == (f"Error: topic `{loaded.topic}`: 1 offset(s) are neither in `{tampered}` nor in the failure DB "
+                   "(listed above)\n")
+    assert [(c[0], c[5], c[6]) for c in cells] == [
+        ("0", "-", "-"), ("1", str(deleted[1]), "-"), ("2", "-", f"{duplicated[1]} (loaded 2x)")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from spotlight_nifi.cast import compile_caster
+from spotlight_nifi.cast import Caster, SourcedCaster, compile_caster
 from spotlight_nifi.errors import RecordCastError
 from spotlight_nifi.infer import detect
 from spotlight_nifi.infer.types import Column, parse_type
@@ -322,3 +323,74 @@ def test_the_fast_walk_agrees_with_the_reasoned_walk_on_json_columns(record: Any
             return error.reason
 
     assert outcome(HYBRID.cast) == outcome(HYBRID._reasoned)
+
+
+COORDINATES = [Column("id", parse_type("UInt8"), ("id",)),
+               Column("_kafka_topic", parse_type("LowCardinality(String)"), ("_kafka_topic",)),
+               Column("_kafka_partition", parse_type("UInt16"), ("_kafka_partition",)),
+               Column("_kafka_offset", parse_type("UInt64"), ("_kafka_offset",))]
+
+
+def test_coordinate_columns_take_the_records_source_and_leave_the_record_alone() -> None:
+    cast = compile_caster(COORDINATES)
+    record = {"id": 7}
+    assert cast.cast_from(record, ("orders", 2, 41)) == (7, "orders", 2, 41)
+    assert cast.cast_from({"id": 8}, ("http:b-1", 0, 3, None, None)) == (8, "http:b-1", 0, 3)
+    assert record == {"id": 7}
+
+
+def test_a_table_without_coordinate_columns_gets_the_plain_caster() -> None:
+    assert type(compile_caster(COORDINATES[:1])) is Caster
+    assert type(compile_caster([COORDINATES[0], COORDINATES[3]])) is SourcedCaster
+
+
+COORDINATE_MISFITS = [
+    ({"id": 1, "_kafka_offset": 5}, ("t", 0, 1),
+     "field `_kafka_offset` is named like column `_kafka_offset`, kept for the record's Kafka offset: "
+     "rename the field upstream"),
+    ({"id": 1}, ("t", 0, None),
+     "the record's Kafka offset is unknown, and column `_kafka_offset` needs it: only records read from Kafka "
+     "(ConsumeKafka's wrapper records, or one message per FlowFile) or POSTed in a batch with a `Spotlight-Batch` "
+     "header carry their coordinates"),
+    ({"id": 1}, ("t", 70000, 1),
+     "the record's Kafka partition 70000 is outside UInt16 [0, 65535] (column `_kafka_partition` UInt16)"),
+    ({"id": 1}, ("t", "0", 1),
+     "the record's Kafka partition is a string, not an integer (column `_kafka_partition` UInt16)"),
+    ({"id": 300}, ("t", 0, 1), "field `id` 300 is outside UInt8 [0, 255] (column `id` UInt8)"),
+    ({}, ("t", 0, 1), "field `id` is missing and column `id` is not Nullable"),
+]
+
+
+@pytest.mark.parametrize(("record", "source", "reason"), COORDINATE_MISFITS, ids=[r[:40] for *_, r in COORDINATE_MISFITS])
+def test_coordinate_misfits_name_the_field_or_column(record: dict[str, Any], source: tuple[Any, ...], reason: str) -> None:
+    with pytest.raises(RecordCastError) as error:
+        compile_caster(COORDINATES).cast_from(record, source)
+    assert error.value.reason == reason
+
+
+def test_without_a_source_a_coordinates_table_takes_no_record() -> None:
+    with pytest.raises(RecordCastError, match=r"^the record's Kafka topic is unknown, and column `_kafka_topic` needs it"):
+        compile_caster(COORDINATES).cast({"id": 1})
+
+
+def test_a_json_column_never_takes_a_field_named_like_a_coordinate_column() -> None:
+    cast = compile_caster([Column("_kafka_offset", parse_type("UInt64"), ("_kafka_offset",)),
+                           Column("rest", parse_type("JSON"), ())])
+    assert cast.cast_from({"a": 1, "_kafka": {"topic": "mine"}}, ("t", 0, 9)) == (9, {"a": 1, "_kafka": {"topic": "mine"}})
+    with pytest.raises(RecordCastError, match=r"^field `_kafka_topic` is named like column `_kafka_topic`, kept for "):
+        cast.cast_from({"a": 1, "_kafka_topic": "mine"}, ("t", 0, 9))
+    assert compile_caster([Column("rest", parse_type("JSON"), ())]).cast({"_kafka_topic": "mine"}) == (
+        {"_kafka_topic": "mine"},)
+
+
+@pytest.mark.parametrize(("type_text", "message"), [
+    ("Nullable(UInt64)", "column `_kafka_offset` is Nullable(UInt64): the Kafka offset it holds needs a non-Nullable "
+                         "integer column"),
+    ("String", "column `_kafka_offset` is String: the Kafka offset it holds needs a non-Nullable integer column"),
+])
+def test_a_coordinate_column_of_the_wrong_type_is_refused_when_compiling(type_text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        compile_caster([Column("_kafka_offset", parse_type(type_text), ("_kafka_offset",))])
+    with pytest.raises(ValueError, match=r"^column `_kafka_topic` is UInt8: the Kafka topic it holds needs a non-Nullable "
+                                         r"String column$"):
+        compile_caster([Column("_kafka_topic", parse_type("UInt8"), ("_kafka_topic",))])

@@ -135,3 +135,21 @@ def test_a_bad_type_override_names_it(option: str, message: str, capsys: pytest.
     Path("t.jsonl").write_text('{"id": 1}\n')
     assert run(["infer", "t.jsonl", "--table", "t", "--type", option]) == 1
     assert capsys.readouterr().err.strip() == message
+
+
+def test_kafka_coordinates_add_three_columns_that_a_file_cannot_fill(capsys: pytest.CaptureFixture[str]) -> None:
+    Path("k.jsonl").write_text('{"id": 1}\n')
+    assert run(["infer", "k.jsonl", "--table", "k", "--kafka-coordinates", "--apply"]) == 0
+    capsys.readouterr()
+    assert run(["query", "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'k' "
+                         "ORDER BY position"]) == 0
+    assert capsys.readouterr().out == ("id\tUInt8\n_kafka_topic\tLowCardinality(String)\n_kafka_partition\tUInt32\n"
+                                       "_kafka_offset\tUInt64\n")
+    assert run(["load", "k.jsonl", "--table", "k"]) == 0
+    assert capsys.readouterr().out.endswith("read 1, loaded 0, rejected 1 (reasons in k.jsonl.rejects.jsonl)\n")
+    assert orjson.loads(Path("k.jsonl.rejects.jsonl").read_bytes())["reason"].startswith(
+        "the record's Kafka topic is unknown, and column `_kafka_topic` needs it")
+    assert run(["infer", "k.jsonl", "--table", "k", "--kafka-coordinates", "--evolve"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "Error: table `k`: `--kafka-coordinates` is for a new table: rows already stored have no coordinates "
+        "(docs/failures.md says how to add the columns by hand)")

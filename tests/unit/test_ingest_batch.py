@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import gc
 from collections import Counter
 
@@ -153,3 +154,35 @@ def test_gc_paused_resumes_the_collector_only_if_it_paused_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+SOURCED = compile_caster([Column("id", parse_type("UInt64"), ("id",)),
+                          Column("_kafka_topic", parse_type("LowCardinality(String)"), ("_kafka_topic",)),
+                          Column("_kafka_partition", parse_type("UInt32"), ("_kafka_partition",)),
+                          Column("_kafka_offset", parse_type("UInt64"), ("_kafka_offset",))])
+
+
+@pytest.mark.parametrize(("content", "attributes", "good", "reasons"), [
+    (lines(wrapper({"id": 1}, 10), wrapper({"id": 2, "_kafka_offset": 3}, 11)), {}, [10],
+     ["field `_kafka_offset` is named like column `_kafka_offset`, kept for the record's Kafka offset: "
+      "rename the field upstream"]),
+    (lines({"id": 1}, {"id": 2}), {HTTP_BATCH: "b-7"}, [0, 1], []),
+    (b'{"id": 1}', {"kafka.topic": "t", "kafka.partition": "0", "kafka.offset": "41"}, [41], []),
+    (lines({"id": 1}, {"id": 2}), {"kafka.topic": "t", "kafka.partition": "0"}, [], [
+        "the record's Kafka offset is unknown, and column `_kafka_offset` needs it: only records read from Kafka "
+        "(ConsumeKafka's wrapper records, or one message per FlowFile) or POSTed in a batch with a `Spotlight-Batch` "
+        "header carry their coordinates"] * 2),
+], ids=["wrappers", "http batch", "one kafka message", "kafka records without wrappers"])
+def test_a_coordinates_table_takes_each_records_own_coordinates(content: bytes, attributes: dict[str, str],
+                                                                 good: list[int], reasons: list[str]) -> None:
+    items = read_batch(content, attributes=attributes)
+    records = copy.deepcopy([item.record for item in items])
+    batch = cast_batch(items, SOURCED)
+    assert [item.source.offset for item in batch.good] == good
+    assert [item.reason for item in batch.failed] == reasons
+    assert [item.record for item in items] == records, "the records' own fields are left as they are"
+
+
+def test_a_source_is_located_when_topic_partition_and_offset_are_known() -> None:
+    assert Source("t", 0, 0).located and Source("http:b", 0, 3).located
+    assert not Source("t", 0).located and not Source(None, 0, 1).located and not Source().located

@@ -29,7 +29,7 @@ def test_envelopes_round_trip_and_keep_every_record() -> None:
     content, attributes = cast_output()
     lines = envelope.decode(content)
     assert attributes[envelope.READ] == "4" and attributes[envelope.GOOD] == "2" and attributes[envelope.FAILED] == "2"
-    assert envelope.values(content) == [{"id": 1}, {"id": 2}]
+    assert [line["value"] for line in envelope.fitting(content)] == [{"id": 1}, {"id": 2}]
     assert [(e.source.offset, e.reason, e.payload) for e in lines if not e.fits] == [
         (1, "field `id` 300 is outside UInt8 [0, 255] (column `id` UInt8)", b'{"id":300}'),
         (None, "not valid UTF-8 (byte 7)", b'{"id": \xff}')]
