@@ -87,10 +87,16 @@ def ignore(record_id: int = typer.Argument(..., metavar="ID"), by: str = ByOptio
 def replay(
     record_ids: list[int] = typer.Argument(..., metavar="ID..."),
     to_topic: str = typer.Option(None, "--to-topic", help="Publish here instead of each record's original topic."),
+    to_url: str = typer.Option(None, "--to-url", help="POST records of HTTP batches to this flow ingress "
+                               "(http://nifi:8081/events) instead of publishing to Kafka."),
     bootstrap_servers: str = typer.Option(None, "--bootstrap-servers", help="Kafka (env KAFKA_BOOTSTRAP_SERVERS)."),
     dsn: str = DsnOption,
 ) -> None:
-    """Publish records' raw bytes back to Kafka and mark them replayed."""
+    """Publish records' raw bytes back to Kafka (or POST them to a flow's HTTP ingress) and mark them replayed."""
+    if to_url:
+        for row in failures.replay_http(_dsn(dsn), record_ids, to_url, by=getpass.getuser()):
+            console.print(f"record {row.id}: replayed to {to_url}", markup=False)
+        return
     servers = bootstrap_servers or Settings.load().require("KAFKA_BOOTSTRAP_SERVERS")
     producer = Producer({"bootstrap.servers": servers, "enable.idempotence": True})
     rows = failures.replay(_dsn(dsn), record_ids, producer, to_topic, by=getpass.getuser())

@@ -25,6 +25,7 @@ from spotlight_nifi.failures.query import (
 )
 from spotlight_nifi.failures.reconcile import Report, reconcile
 from spotlight_nifi.failures.replay import replay
+from spotlight_nifi.failures.replay_http import replay_http
 from spotlight_nifi.failures.review import DECISIONS, Outcome, decide
 from spotlight_nifi.failures.schema import migrate, migrations
 from spotlight_nifi.failures.store import (
@@ -82,5 +83,6 @@ __all__ = [
     "record_failure",
     "record_failures",
     "replay",
+    "replay_http",
     "resolve",
 ]

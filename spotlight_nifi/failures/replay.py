@@ -3,9 +3,9 @@
 Each record goes to its original topic (or `to_topic`) with its original key and a
 `spotlight-failure-id` header, so a copy that fails again can be traced to its row. Only the
 records Kafka acknowledged are marked `replayed`; the others keep their status and are named
-in the error. A record that did not come from Kafka has no original topic: it needs `to_topic`.
-That includes a record of a batch POSTed to a flow's HTTP ingress (topic `http:<batch>`): this
-module reaches Kafka only, not a flow's ingress. Each acknowledged record gets an audit row.
+in the error. A record that did not come from Kafka has no original topic: it needs `to_topic`;
+a record of a batch POSTed to a flow's HTTP ingress (topic `http:<batch>`) goes back there
+(`replay_http`). Each acknowledged record gets an audit row.
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ def not_replayable(row: Failure, to_topic: str | None = None) -> str | None:
     if row.topic is None:
         return "has no Kafka topic (it did not come from Kafka): name the topic to replay it to (`--to-topic`)"
     if row.topic.startswith(HTTP_TOPIC_PREFIX):
-        return (f"came from the HTTP batch `{row.topic[len(HTTP_TOPIC_PREFIX):]}`, not from Kafka: it is not "
-                "replayed to Kafka; POST it to the flow's HTTP ingress again, or name a topic (`--to-topic`)")
+        return (f"came from the HTTP batch `{row.topic[len(HTTP_TOPIC_PREFIX):]}`, not from Kafka: replay it to "
+                "the flow's HTTP ingress (`--to-url`, or `NIFI_HTTP_INGRESS_URL` for the page), or name a topic "
+                "(`--to-topic`)")
     return None
 
 

@@ -18,6 +18,7 @@ from spotlight_nifi.failures import audit
 from spotlight_nifi.failures.db import Db, transaction
 from spotlight_nifi.failures.errors import FailureDBError
 from spotlight_nifi.failures.replay import not_replayable, replay
+from spotlight_nifi.failures.replay_http import not_replayable_over_http, replay_http
 from spotlight_nifi.failures.store import SELECT_COLUMNS, Failure
 
 Decision = Literal["replay", "resolve", "ignore"]
@@ -35,15 +36,16 @@ class Outcome:
 
 
 def decide(db: Db, record_ids: Sequence[int], decision: str, actor: str, note: str | None = None,
-           producer: Producer | None = None) -> Outcome:
-    """Apply `decision` to every record it applies to; `producer` is needed to replay."""
+           producer: Producer | None = None, http_ingress: str | None = None) -> Outcome:
+    """Apply `decision` to every record it applies to; a replay needs `producer` for records from Kafka
+    and `http_ingress` (the flow's ListenHTTP URL) for records of HTTP batches."""
     if decision not in DECISIONS:
         raise FailureDBError(f"unknown action `{decision}`: choose one of {', '.join(DECISIONS)}")
     if not actor.strip():
         raise FailureDBError(f"say who decides to {decision}: the steward name is empty")
     note = (note or "").strip() or None
     if decision == "replay":
-        return _replay(db, record_ids, actor, note, producer)
+        return _replay(db, record_ids, actor, note, producer, http_ingress)
     return _mark(db, record_ids, decision, actor, note)
 
 
@@ -65,23 +67,27 @@ def _mark(db: Db, record_ids: Sequence[int], decision: str, actor: str, note: st
     return outcome
 
 
-def _replay(db: Db, record_ids: Sequence[int], actor: str, note: str | None, producer: Producer | None) -> Outcome:
+def _replay(db: Db, record_ids: Sequence[int], actor: str, note: str | None, producer: Producer | None,
+            http_ingress: str | None) -> Outcome:
     outcome = Outcome("replay")
     with transaction(db) as conn, conn.cursor(row_factory=class_row(Failure)) as cur:
         rows = cur.execute(f"SELECT {SELECT_COLUMNS} FROM failures WHERE id = ANY(%s) ORDER BY id".encode(),
                            (list(record_ids),)).fetchall()
     for record_id in sorted(set(record_ids) - {row.id for row in rows}):
         outcome.skipped[record_id] = "no such record"
-    eligible = []
+    to_kafka, to_http = [], []
     for row in rows:
-        why = not_replayable(row)
-        if why is None:
-            eligible.append(row.id)
-        else:
+        over_http = not_replayable_over_http(row) is None
+        why = None if over_http and http_ingress else not_replayable(row)
+        if why is not None:
             outcome.skipped[row.id] = why
-    if eligible and producer is None:
+        else:
+            (to_http if over_http else to_kafka).append(row.id)
+    if to_kafka and producer is None:
         raise FailureDBError("replay needs Kafka: set `KAFKA_BOOTSTRAP_SERVERS` where this runs "
                              "(`spotlight-nifi dev env` prints the local one)")
-    if eligible:
-        outcome.done = [row.id for row in replay(db, eligible, producer, by=actor, note=note)]
+    if to_kafka:
+        outcome.done += [row.id for row in replay(db, to_kafka, producer, by=actor, note=note)]
+    if to_http and http_ingress:
+        outcome.done += [row.id for row in replay_http(db, to_http, http_ingress, by=actor, note=note)]
     return outcome

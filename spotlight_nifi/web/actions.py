@@ -44,7 +44,7 @@ def _message(outcome: failures.Outcome) -> str:
 def _decide(record_ids: list[int]) -> None:
     with resources().connection() as conn:
         outcome = failures.decide(conn, record_ids, request.form.get("action", ""), session["user"],
-                                  request.form.get("note"), resources().producer())
+                                  request.form.get("note"), resources().producer(), resources().config.http_ingress)
     flash(_message(outcome), "ok" if outcome.done else "warning")
 
 

@@ -22,6 +22,7 @@ class WebConfig:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     kafka_bootstrap: str | None = None
     clickhouse_url: str | None = None
+    http_ingress: str | None = None
     secure_cookie: bool = False
 
     def __post_init__(self) -> None:
@@ -41,5 +42,6 @@ class WebConfig:
             **({"secret_key": key} if key else {}),
             kafka_bootstrap=settings.get("KAFKA_BOOTSTRAP_SERVERS"),
             clickhouse_url=settings.get("CLICKHOUSE_URL"),
+            http_ingress=settings.get("NIFI_HTTP_INGRESS_URL"),
             secure_cookie=(settings.get("FAILURES_WEB_SECURE_COOKIE", "false") or "").lower() == "true",
         )
