@@ -240,18 +240,14 @@ class NiFi:
     def components(self, group_id: str) -> list[ComponentState]:
         """Every processor and controller service under the group, with its validation state."""
         names = self._group_paths(group_id)
-        states = []
-        for entity in self._call("listing processors", lambda: self.api.canvas.list_all_processors(group_id)):
-            c = entity.component
-            states.append(ComponentState(f"{names.get(c.parent_group_id, '?')}/{c.name}", "processor", c.type,
-                                         c.validation_status or "", tuple(c.validation_errors or ()),
-                                         bool(c.extension_missing), c.state or ""))
-        for entity in self._call("listing controller services",
-                                 lambda: self.api.canvas.list_all_controllers(group_id)):
-            c = entity.component
-            states.append(ComponentState(f"{names.get(c.parent_group_id, '?')}/{c.name}", "controller service",
-                                         c.type, c.validation_status or "", tuple(c.validation_errors or ()),
-                                         bool(c.extension_missing), c.state or ""))
+        listed: list[tuple[Kind, list[Any]]] = [
+            ("processor", self._call("listing processors", lambda: self.api.canvas.list_all_processors(group_id))),
+            ("controller service", self._call("listing controller services",
+                                              lambda: self.api.canvas.list_all_controllers(group_id)))]
+        states = [ComponentState(f"{names.get(c.parent_group_id, '?')}/{c.name}", kind, c.type,
+                                 c.validation_status or "", tuple(c.validation_errors or ()), bool(c.extension_missing),
+                                 c.state or "")
+                  for kind, entities in listed for c in (e.component for e in entities)]
         return sorted(states, key=lambda s: (s.path, s.kind))
 
     def _group_paths(self, group_id: str) -> dict[str, str]:
