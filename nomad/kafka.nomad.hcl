@@ -21,6 +21,11 @@ job "kafka" {
         static = 19092
         to     = 19092
       }
+
+      port "controller" {
+        static = 9093
+        to     = 9093
+      }
     }
 
     service {
@@ -47,7 +52,7 @@ job "kafka" {
 
       config {
         image = "${KAFKA_IMAGE}"
-        ports = ["broker", "internal"]
+        ports = ["broker", "internal", "controller"]
 
         mount {
           type   = "volume"
@@ -60,17 +65,26 @@ job "kafka" {
         CLUSTER_ID                                     = "${KAFKA_CLUSTER_ID}"
         KAFKA_NODE_ID                                  = "1"
         KAFKA_PROCESS_ROLES                            = "broker,controller"
-        KAFKA_CONTROLLER_QUORUM_VOTERS                 = "1@localhost:9093"
         KAFKA_CONTROLLER_LISTENER_NAMES                = "CONTROLLER"
         KAFKA_LISTENERS                                = "CONTROLLER://:9093,INTERNAL://:19092,EXTERNAL://:9092"
         KAFKA_ADVERTISED_LISTENERS                     = "INTERNAL://$${NOMAD_ADDR_internal},EXTERNAL://$${NOMAD_ADDR_broker}"
         KAFKA_LISTENER_SECURITY_PROTOCOL_MAP           = "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT"
         KAFKA_INTER_BROKER_LISTENER_NAME               = "INTERNAL"
         KAFKA_LOG_DIRS                                 = "/var/lib/kafka/data"
+        KAFKA_DEFAULT_REPLICATION_FACTOR               = "1"
+        KAFKA_MIN_INSYNC_REPLICAS                      = "1"
         KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR         = "1"
         KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "1"
         KAFKA_TRANSACTION_STATE_LOG_MIN_ISR            = "1"
         KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS         = "0"
+      }
+
+      template {
+        data        = <<EOT
+KAFKA_CONTROLLER_QUORUM_VOTERS=1@{{ env "NOMAD_IP_controller" }}:9093
+EOT
+        destination = "secrets/env"
+        env         = true
       }
 
       resources {

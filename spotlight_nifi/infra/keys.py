@@ -137,9 +137,13 @@ KEYS: dict[str, Rule] = {
     "PARADEDB_ENABLED": BOOLEAN,
     "PARADEDB_DB": IDENTIFIER,
     "PARADEDB_USER": IDENTIFIER,
+    "KAFKA_BROKERS": _count,
+    "KAFKA_REPLICATION_FACTOR": _optional(_count),
+    "NIFI_NODES": _count,
 }
-OPTIONAL = frozenset({"CLICKHOUSE_CLUSTER"})
-"""Keys that may be empty (an empty `CLICKHOUSE_CLUSTER` means one ClickHouse node)."""
+OPTIONAL = frozenset({"CLICKHOUSE_CLUSTER", "KAFKA_REPLICATION_FACTOR"})
+"""Keys that may be empty (an empty `CLICKHOUSE_CLUSTER` means one ClickHouse node, an empty
+`KAFKA_REPLICATION_FACTOR` one derived from `KAFKA_BROKERS`)."""
 PORT_KEYS = tuple(key for key, rule in KEYS.items() if rule is _port)
 BUCKET_KEYS = tuple(key for key, rule in KEYS.items() if rule is _bucket)
 
@@ -175,6 +179,21 @@ def _topology(values: dict[str, str]) -> None:
                                                 f"`CLICKHOUSE_REPLICAS` asks for {nodes} nodes: name the cluster")
 
 
+def _kafka(values: dict[str, str]) -> None:
+    """Replicas need as many brokers; the compose host ports of brokers 2… (`KAFKA_PORT` + 1, …) must be free."""
+    brokers = int(values["KAFKA_BROKERS"])
+    factor = values["KAFKA_REPLICATION_FACTOR"]
+    if factor and int(factor) > brokers:
+        raise ConfigError("KAFKA_REPLICATION_FACTOR", f"`KAFKA_REPLICATION_FACTOR` is `{factor}` but `KAFKA_BROKERS` "
+                                                      f"is `{brokers}`: keep it at most the number of brokers")
+    extra = {int(values["KAFKA_PORT"]) + offset for offset in range(1, brokers)}
+    taken = next((key for key in PORT_KEYS if int(values[key]) in extra), None)
+    if taken or max(extra, default=0) > 65535:
+        raise ConfigError("KAFKA_PORT", f"`KAFKA_PORT` is `{values['KAFKA_PORT']}`: {brokers} brokers take host ports "
+                                        f"{values['KAFKA_PORT']}…{int(values['KAFKA_PORT']) + brokers - 1}, which "
+                                        f"{f'overlap `{taken}`' if taken else 'pass 65535'}: move it")
+
+
 def read_values(settings: Settings) -> dict[str, str]:
     """Every key's value, checked; a `ConfigError` names the first missing or invalid one."""
     values = {key: _read(settings, key) for key in KEYS}
@@ -183,4 +202,5 @@ def read_values(settings: Settings) -> dict[str, str]:
     _distinct(values, PORT_KEYS, "host port")
     _distinct(values, BUCKET_KEYS, "bucket")
     _topology(values)
+    _kafka(values)
     return values

@@ -1,7 +1,7 @@
 """The service table both renderers translate, assembled from `.env` in start order.
 
 Each module holds one part of the platform; this one decides which parts run (ParadeDB only when
-`PARADEDB_ENABLED`, as many ClickHouse and Keeper nodes as `.env` asks) and checks what the
+`PARADEDB_ENABLED`, as many Kafka, ClickHouse, Keeper and NiFi nodes as `.env` asks) and checks what the
 renderers rely on: unique service names, and file names unique within a task (Nomad writes each
 task's files into one `local/` directory).
 """
@@ -19,14 +19,14 @@ def services(config: InfraConfig, target: Target) -> tuple[Service, ...]:
     first = clickhouse.clickhouse_names(config)[0]
     stack = (
         storage.minio(config),
-        streaming.kafka(config, target),
+        *streaming.kafka_nodes(config, target),
         storage.postgres(config),
         *((storage.paradedb(config),) if config.flag("PARADEDB_ENABLED") else ()),
         *clickhouse.keepers(config, target),
         *clickhouse.clickhouse_nodes(config, target),
         streaming.kafka_connect(config, target),
         nifi.nifi_registry(config),
-        nifi.nifi(config, target, first),
+        *nifi.nifi_nodes(config, target, (*streaming.kafka_names(config), "postgres", first)),
         compute.spark_master(config),
         compute.spark_worker(config, target),
         compute.airflow_db(config),

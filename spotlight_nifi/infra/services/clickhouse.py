@@ -37,6 +37,11 @@ def clickhouse_names(config: InfraConfig) -> list[str]:
     return [node_name("clickhouse", number, nodes) for number in range(1, nodes + 1)]
 
 
+def keeper_client(config: InfraConfig) -> Port:
+    """The ZooKeeper-protocol port ClickHouse nodes and a NiFi cluster coordinate through."""
+    return _keeper_ports(config)[1]
+
+
 def _keeper_ports(config: InfraConfig) -> tuple[Port, ...]:
     return (Port("control", KEEPER_CONTROL_PORT, KEEPER_CONTROL_PORT, "/ready", published=False),
             Port("client", config.port("CLICKHOUSE_KEEPER_PORT"), KEEPER_CLIENT_PORT, published=False),
@@ -80,7 +85,7 @@ def clickhouse_nodes(config: InfraConfig, target: Target) -> list[Service]:
                       config["CLICKHOUSE_MOVE_FACTOR"], config["CLICKHOUSE_S3_CACHE_SIZE"])
     clustered = bool(config.value("CLICKHOUSE_CLUSTER"))
     replicas = config.count("CLICKHOUSE_REPLICAS")
-    client = _keeper_ports(config)[1]
+    client = keeper_client(config)
     keepers = tuple((target.host(keeper), target.port(client)) for keeper in keeper_names(config))
     services = []
     for index, name in enumerate(clickhouse_names(config)):

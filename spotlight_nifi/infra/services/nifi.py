@@ -1,11 +1,23 @@
-"""NiFi Registry and NiFi (single user, HTTPS), the flows' runtime."""
+"""NiFi Registry and NiFi (single user, HTTPS), the flows' runtime: one node, or a cluster of `NIFI_NODES`.
+
+A NiFi 2.x cluster elects its coordinator and primary node and keeps cluster state in ZooKeeper
+(Curator). It uses the stack's ClickHouse Keeper for that: Keeper speaks ZooKeeper's client
+protocol, and NiFi needs only its basic znode operations (ephemeral and sequential nodes,
+watches), so no separate ZooKeeper runs. Each node is its own service (`nifi-1` … `nifi-N`) with
+its own cluster address; only the first publishes its HTTPS port on the compose host.
+"""
 
 from __future__ import annotations
 
-from spotlight_nifi.infra.spec import InfraConfig, Port, Service, Target, Task, tcp_probe
+from spotlight_nifi.infra.services.clickhouse import keeper_client, keeper_names
+from spotlight_nifi.infra.spec import InfraConfig, Port, Service, Target, Task, node_name, tcp_probe
 
 NIFI_HOME = "/opt/nifi/nifi-current"
 NIFI_REGISTRY_HOME = "/opt/nifi-registry/nifi-registry-current"
+NIFI_PROTOCOL = Port("cluster", 11443, 11443, published=False)
+"""Node-to-node cluster protocol (the image ships none; 11443 is the NiFi Admin Guide's example)."""
+NIFI_LOAD_BALANCE = Port("balance", 6342, 6342, published=False)
+"""Where nodes send each other FlowFiles of load-balanced connections (nifi.properties' default)."""
 
 
 def nifi_registry(config: InfraConfig) -> Service:
@@ -18,22 +30,52 @@ def nifi_registry(config: InfraConfig) -> Service:
     )
 
 
-def nifi(config: InfraConfig, target: Target, clickhouse: str) -> Service:
-    """NiFi starts after what its flows write to: Kafka, the failure DB, ClickHouse (`clickhouse`, its first node)."""
-    https = Port("https", config.port("NIFI_HTTPS_PORT"), 8443)
-    return Service(
-        Task("nifi", config["NIFI_IMAGE"], env={
+def nifi_names(config: InfraConfig) -> list[str]:
+    nodes = config.count("NIFI_NODES")
+    return [node_name("nifi", number, nodes) for number in range(1, nodes + 1)]
+
+
+def _cluster_env(config: InfraConfig, target: Target, name: str) -> dict[str, str]:
+    """The apache/nifi image's variables for nifi.properties' cluster keys and state-management.xml."""
+    client = keeper_client(config)
+    return {
+        "NIFI_CLUSTER_IS_NODE": "true",
+        "NIFI_CLUSTER_ADDRESS": target.self_host(name, NIFI_PROTOCOL),
+        "NIFI_CLUSTER_NODE_PROTOCOL_PORT": str(NIFI_PROTOCOL.container),
+        "NIFI_CLUSTER_LOAD_BALANCE_HOST": target.self_host(name, NIFI_LOAD_BALANCE),
+        "NIFI_ZK_CONNECT_STRING": ",".join(f"{target.host(keeper)}:{target.port(client)}"
+                                           for keeper in keeper_names(config)),
+        "NIFI_ZK_ROOT_NODE": "/nifi",
+        "NIFI_ELECTION_MAX_CANDIDATES": str(config.count("NIFI_NODES")),
+        "NIFI_ELECTION_MAX_WAIT": "1 min",
+    }
+
+
+def nifi_nodes(config: InfraConfig, target: Target, after: tuple[str, ...]) -> list[Service]:
+    """NiFi starts after what its flows write to (`after`: Kafka, the failure DB, ClickHouse) and the registry."""
+    names = nifi_names(config)
+    clustered = len(names) > 1
+    services = []
+    for index, name in enumerate(names):
+        https = Port("https", config.port("NIFI_HTTPS_PORT"), 8443, published=index == 0)
+        env = {
             "NIFI_WEB_HTTPS_HOST": "0.0.0.0",
             "NIFI_WEB_HTTPS_PORT": "8443",
-            "NIFI_WEB_PROXY_HOST": target.public("nifi", https),
+            "NIFI_WEB_PROXY_HOST": target.public(name, https),
             "SINGLE_USER_CREDENTIALS_USERNAME": config["NIFI_USERNAME"],
-        }, secrets={"SINGLE_USER_CREDENTIALS_PASSWORD": "NIFI_PASSWORD",
-                    "NIFI_SENSITIVE_PROPS_KEY": "NIFI_SENSITIVE_PROPS_KEY"},
-            volumes={name: f"{NIFI_HOME}/{path}" for name, path in (
-                ("conf", "conf"), ("state", "state"), ("database", "database_repository"),
-                ("flowfile", "flowfile_repository"), ("content", "content_repository"),
-                ("provenance", "provenance_repository"))}),
-        ports=(https,),
-        healthcheck=tcp_probe(8443), memory_mb=2048, cpu_mhz=1000,
-        after=("kafka", "postgres", clickhouse, "nifi-registry"),
-    )
+        }
+        if clustered:
+            env |= _cluster_env(config, target, name)
+        services.append(Service(
+            Task(name, config["NIFI_IMAGE"], env=env,
+                 secrets={"SINGLE_USER_CREDENTIALS_PASSWORD": "NIFI_PASSWORD",
+                          "NIFI_SENSITIVE_PROPS_KEY": "NIFI_SENSITIVE_PROPS_KEY"},
+                 volumes={volume: f"{NIFI_HOME}/{path}" for volume, path in (
+                     ("conf", "conf"), ("state", "state"), ("database", "database_repository"),
+                     ("flowfile", "flowfile_repository"), ("content", "content_repository"),
+                     ("provenance", "provenance_repository"))}),
+            ports=(https, *((NIFI_PROTOCOL, NIFI_LOAD_BALANCE) if clustered else ())),
+            healthcheck=tcp_probe(8443), memory_mb=2048, cpu_mhz=1000,
+            after=(*after, "nifi-registry", *(keeper_names(config) if clustered else ())),
+        ))
+    return services

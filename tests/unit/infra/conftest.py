@@ -41,7 +41,8 @@ def example() -> Settings:
 
 @pytest.fixture
 def cluster() -> Settings:
-    """`example.env` asking for 2 shards × 2 replicas, 3 Keeper nodes, 2 Spark workers and ParadeDB."""
+    """`example.env` asking for 2 shards × 2 replicas, 3 Keeper nodes, 3 Kafka brokers, 2 NiFi nodes, 2 Spark
+    workers and ParadeDB."""
     return Settings.load(EXAMPLE_ENV, environ=cluster_overrides())
 
 

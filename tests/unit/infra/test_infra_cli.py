@@ -69,6 +69,9 @@ def test_a_missing_key_exits_1_naming_it(tmp_path: Path, capsys: pytest.CaptureF
     ("MINIO_RAW_BUCKET=Raw_Data", "`MINIO_RAW_BUCKET` is `Raw_Data`: set it to a name S3 accepts: 3 to 63 lowercase "
                                   "letters, digits, dots or hyphens, starting and ending with a letter or digit, no "
                                   "`..`, not shaped like an IP address"),
+    ("NIFI_NODES=0", "`NIFI_NODES` is `0`: set it to a whole number between 1 and 64"),
+    ("KAFKA_REPLICATION_FACTOR=2", "`KAFKA_REPLICATION_FACTOR` is `2` but `KAFKA_BROKERS` is `1`: keep it at most "
+                                   "the number of brokers"),
 ])
 def test_an_invalid_value_exits_1_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                  line: str, message: str) -> None:

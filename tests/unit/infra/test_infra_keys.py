@@ -54,6 +54,10 @@ def test_a_missing_key_is_a_one_line_error_naming_it(tmp_path: Path, key: str) -
     ("CLICKHOUSE_SHARDS", "0", "set it to a whole number between 1 and 64"),
     ("CLICKHOUSE_CLUSTER", "my-cluster", "set it to letters, digits and `_`"),
     ("PARADEDB_ENABLED", "yes", "set it to `true` or `false`"),
+    ("KAFKA_BROKERS", "0", "set it to a whole number between 1 and 64"),
+    ("KAFKA_BROKERS", "two", "set it to a whole number between 1 and 64"),
+    ("KAFKA_REPLICATION_FACTOR", "-1", "set it to a whole number between 1 and 64"),
+    ("NIFI_NODES", "0", "set it to a whole number between 1 and 64"),
     ("SPARK_WORKER_MEMORY", "1GB", "set it to a JVM memory size"),
     ("KAFKA_CLUSTER_ID", "short", "set it to 22 base64url characters"),
     ("NOMAD_ADDR", "127.0.0.1:4646", "set it to an http(s)://host:port URL"),
@@ -93,3 +97,19 @@ def test_several_nodes_need_a_cluster_name(tmp_path: Path) -> None:
 
 def test_an_empty_cluster_name_means_one_node(tmp_path: Path) -> None:
     assert load_config(_settings(tmp_path, CLICKHOUSE_CLUSTER="")).value("CLICKHOUSE_CLUSTER") == ""
+
+
+def test_kafka_replicas_need_as_many_brokers(tmp_path: Path) -> None:
+    error = _error(tmp_path, KAFKA_BROKERS="2", KAFKA_REPLICATION_FACTOR="3")
+    assert error.variable == "KAFKA_REPLICATION_FACTOR"
+    assert "keep it at most the number of brokers" in str(error)
+
+
+def test_kafka_brokers_host_ports_must_not_overlap_another_port(tmp_path: Path) -> None:
+    error = _error(tmp_path, KAFKA_BROKERS="3", KAFKA_PORT="8081")
+    assert error.variable == "KAFKA_PORT"
+    assert "3 brokers take host ports 8081…8083, which overlap `KAFKA_CONNECT_PORT`: move it" in str(error)
+
+
+def test_kafka_brokers_host_ports_stay_below_65536(tmp_path: Path) -> None:
+    assert _error(tmp_path, KAFKA_BROKERS="2", KAFKA_PORT="65535").variable == "KAFKA_PORT"

@@ -104,3 +104,17 @@ def test_templates_reference_only_settings_the_tfvars_hold(scenario: Settings) -
                          ids=lambda p: f"{p.parent.parent.name}/{p.name}")
 def test_committed_job_templates_parse(path: Path) -> None:
     assert "job" in _parse(path.read_text(encoding="utf-8"))
+
+
+def test_each_kafka_and_nifi_node_is_its_own_job_with_its_cluster_ports(cluster: Settings) -> None:
+    jobs = _jobs(cluster)
+    for n in range(1, 4):
+        group = _labelled(jobs[f"kafka-{n}"]["group"])[f"kafka-{n}"]
+        assert set(_labelled(group["network"][0]["port"])) == {"broker", "internal", "controller"}
+        env = _labelled(group["task"])[f"kafka-{n}"]["template"][0]["data"]
+        assert env.count("@") == 3 and f'{n}@{{{{ env "NOMAD_IP_controller" }}}}:9093' in env
+    for n in (1, 2):
+        group = _labelled(jobs[f"nifi-{n}"]["group"])[f"nifi-{n}"]
+        assert set(_labelled(group["network"][0]["port"])) == {"https", "cluster", "balance"}
+        env = _labelled(group["task"])[f"nifi-{n}"]["template"][0]["data"]
+        assert 'NIFI_CLUSTER_ADDRESS={{ env "NOMAD_IP_cluster" }}' in env and env.count('nomadService "clickhouse-keeper-') == 3

@@ -18,8 +18,9 @@ from tests.unit.infra.conftest import CLUSTER_ENV, EXAMPLE_ENV, GOLDEN, ROOT, cl
 
 SERVICES = {"minio", "kafka", "postgres", "clickhouse-keeper", "clickhouse", "kafka-connect", "nifi-registry", "nifi",
             "spark-master", "spark-worker", "airflow-db", "airflow-scheduler", "airflow-webserver", "superset"}
-CLUSTER_SERVICES = (SERVICES - {"clickhouse", "clickhouse-keeper"}) | {"paradedb"} | {
-    f"clickhouse-{n}" for n in range(1, 5)} | {f"clickhouse-keeper-{n}" for n in range(1, 4)}
+CLUSTER_SERVICES = (SERVICES - {"clickhouse", "clickhouse-keeper", "kafka", "nifi"}) | {"paradedb"} | {
+    f"clickhouse-{n}" for n in range(1, 5)} | {f"clickhouse-keeper-{n}" for n in range(1, 4)} | {
+    f"kafka-{n}" for n in range(1, 4)} | {"nifi-1", "nifi-2"}
 INITS = {"clickhouse-init", "airflow-init"}
 
 
@@ -149,6 +150,34 @@ def test_cluster_compose_runs_every_node_with_its_macros(cluster: Settings) -> N
     assert "<server_id>2</server_id>" in keeper and keeper.count("<server>") == 3
     dataset = yaml.safe_load(document["configs"]["superset-rows_ingested.yaml"]["content"])
     assert "FROM clusterAllReplicas('spotlight', system.part_log)" in dataset["sql"]
+
+
+def test_cluster_compose_runs_a_kafka_quorum_and_a_nifi_cluster(cluster: Settings) -> None:
+    services = yaml.safe_load(render_compose(cluster))["services"]
+    brokers = [services[f"kafka-{n}"]["environment"] for n in range(1, 4)]
+    for n, env in enumerate(brokers, start=1):
+        assert env["KAFKA_NODE_ID"] == str(n) and env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"INTERNAL://kafka-{n}:19092,EXTERNAL://localhost:{9091 + n}"
+        assert services[f"kafka-{n}"]["ports"] == [f"127.0.0.1:{9091 + n}:9092"]
+        assert (env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"]) == ("3", "2")
+    connect = services["kafka-connect"]["environment"]
+    assert connect["BOOTSTRAP_SERVERS"] == "kafka-1:19092,kafka-2:19092,kafka-3:19092"
+    assert connect["CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR"] == "3"
+    for n in (1, 2):
+        env = services[f"nifi-{n}"]["environment"]
+        assert (env["NIFI_CLUSTER_IS_NODE"], env["NIFI_CLUSTER_ADDRESS"]) == ("true", f"nifi-{n}")
+        assert env["NIFI_ELECTION_MAX_CANDIDATES"] == "2" and env["NIFI_CLUSTER_NODE_PROTOCOL_PORT"] == "11443"
+        assert env["NIFI_ZK_CONNECT_STRING"] == ",".join(f"clickhouse-keeper-{k}:9181" for k in range(1, 4))
+        assert {"clickhouse-keeper-1", "kafka-3"} <= set(services[f"nifi-{n}"]["depends_on"])
+    assert "ports" in services["nifi-1"] and "ports" not in services["nifi-2"]
+
+
+def test_one_broker_and_one_nifi_node_run_standalone(example: Settings) -> None:
+    services = yaml.safe_load(render_compose(example))["services"]
+    assert services["kafka"]["environment"]["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+    assert services["kafka"]["environment"]["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "1"
+    assert not any(name.startswith("NIFI_CLUSTER") for name in services["nifi"]["environment"])
 
 
 def test_terraform_vars_hold_the_settings_and_which_secrets_each_job_needs(example: Settings) -> None:

@@ -57,16 +57,16 @@ job "kafka-connect" {
         CONFIG_STORAGE_TOPIC                      = "connect-configs"
         OFFSET_STORAGE_TOPIC                      = "connect-offsets"
         STATUS_STORAGE_TOPIC                      = "connect-statuses"
-        CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR = "1"
-        CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR = "1"
-        CONNECT_STATUS_STORAGE_REPLICATION_FACTOR = "1"
+        CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR = "3"
+        CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR = "3"
+        CONNECT_STATUS_STORAGE_REPLICATION_FACTOR = "3"
         CONNECT_PLUGIN_PATH                       = "/kafka/connect,/kafka/connect/extra"
         ADVERTISED_PORT                           = "${KAFKA_CONNECT_PORT}"
       }
 
       template {
         data        = <<EOT
-BOOTSTRAP_SERVERS={{ range nomadService "kafka" }}{{ .Address }}:{{ .Port }}{{ end }}
+BOOTSTRAP_SERVERS={{ range nomadService "kafka-1" }}{{ .Address }}:{{ .Port }}{{ end }},{{ range nomadService "kafka-2" }}{{ .Address }}:{{ .Port }}{{ end }},{{ range nomadService "kafka-3" }}{{ .Address }}:{{ .Port }}{{ end }}
 ADVERTISED_HOST_NAME={{ env "NOMAD_IP_rest" }}
 EOT
         destination = "secrets/env"

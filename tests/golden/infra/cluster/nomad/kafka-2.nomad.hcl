@@ -1,14 +1,14 @@
 # Rendered by `spotlight-nifi infra render` from .env: do not edit.
 # Change .env (example.env documents every key) and render again; `spotlight-nifi infra check` finds drift.
 # A Terraform template: nomad/terraform/main.tf fills in the .env values from terraform.tfvars.json (templatefile).
-# Secrets come from the Nomad variable nomad/jobs/kafka (written by nomad/terraform from TF_VAR_*).
+# Secrets come from the Nomad variable nomad/jobs/kafka-2 (written by nomad/terraform from TF_VAR_*).
 # Data lives in Docker volumes on the client: its docker plugin needs `volumes { enabled = true }`.
-job "kafka" {
+job "kafka-2" {
   datacenters = ["${NOMAD_DATACENTER}"]
   namespace   = "${NOMAD_NAMESPACE}"
   type        = "service"
 
-  group "kafka" {
+  group "kafka-2" {
     count = 1
 
     network {
@@ -21,10 +21,15 @@ job "kafka" {
         static = 19092
         to     = 19092
       }
+
+      port "controller" {
+        static = 9093
+        to     = 9093
+      }
     }
 
     service {
-      name     = "kafka"
+      name     = "kafka-2"
       provider = "nomad"
       port     = "broker"
 
@@ -42,35 +47,44 @@ job "kafka" {
       mode     = "delay"
     }
 
-    task "kafka" {
+    task "kafka-2" {
       driver = "docker"
 
       config {
         image = "${KAFKA_IMAGE}"
-        ports = ["broker", "internal"]
+        ports = ["broker", "internal", "controller"]
 
         mount {
           type   = "volume"
-          source = "spotlight-kafka-data"
+          source = "spotlight-kafka-2-data"
           target = "/var/lib/kafka/data"
         }
       }
 
       env {
         CLUSTER_ID                                     = "${KAFKA_CLUSTER_ID}"
-        KAFKA_NODE_ID                                  = "1"
+        KAFKA_NODE_ID                                  = "2"
         KAFKA_PROCESS_ROLES                            = "broker,controller"
-        KAFKA_CONTROLLER_QUORUM_VOTERS                 = "1@localhost:9093"
         KAFKA_CONTROLLER_LISTENER_NAMES                = "CONTROLLER"
         KAFKA_LISTENERS                                = "CONTROLLER://:9093,INTERNAL://:19092,EXTERNAL://:9092"
         KAFKA_ADVERTISED_LISTENERS                     = "INTERNAL://$${NOMAD_ADDR_internal},EXTERNAL://$${NOMAD_ADDR_broker}"
         KAFKA_LISTENER_SECURITY_PROTOCOL_MAP           = "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT"
         KAFKA_INTER_BROKER_LISTENER_NAME               = "INTERNAL"
         KAFKA_LOG_DIRS                                 = "/var/lib/kafka/data"
-        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR         = "1"
-        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "1"
-        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR            = "1"
+        KAFKA_DEFAULT_REPLICATION_FACTOR               = "3"
+        KAFKA_MIN_INSYNC_REPLICAS                      = "2"
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR         = "3"
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "3"
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR            = "2"
         KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS         = "0"
+      }
+
+      template {
+        data        = <<EOT
+KAFKA_CONTROLLER_QUORUM_VOTERS=1@{{ range nomadService "kafka-1" }}{{ .Address }}{{ end }}:9093,2@{{ env "NOMAD_IP_controller" }}:9093,3@{{ range nomadService "kafka-3" }}{{ .Address }}{{ end }}:9093
+EOT
+        destination = "secrets/env"
+        env         = true
       }
 
       resources {
