@@ -1,6 +1,5 @@
-"""URL parsing for the backends. The server backend itself cannot be exercised here: there is no
-ClickHouse server on this machine (the embedded engine is tested in tests/integration); only what
-it hands clickhouse-connect is checked."""
+"""URL parsing for the backends: what the server backend hands clickhouse-connect. The backend
+itself runs against the local stack's `clickhouse` service in tests/integration/test_clickhouse_http.py."""
 
 from __future__ import annotations
 
