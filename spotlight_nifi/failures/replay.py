@@ -10,10 +10,11 @@ a record of a batch POSTed to a flow's HTTP ingress (topic `http:<batch>`) goes 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+import psycopg
 from confluent_kafka import KafkaError, Message, Producer
 from psycopg.rows import class_row
 
@@ -56,22 +57,31 @@ def not_replayable(row: Failure, to_topic: str | None = None) -> str | None:
     return None
 
 
+def locked_replayable(conn: psycopg.Connection, record_ids: Sequence[int],
+                      refusal: Callable[[Failure], str | None]) -> list[Failure]:
+    """The records, locked for this transaction; an error names the first that is missing or that
+    `refusal` says cannot be replayed, so a replay is all or nothing."""
+    wanted = sorted(set(record_ids))
+    with conn.cursor(row_factory=class_row(Failure)) as cur:
+        rows = cur.execute(f"SELECT {SELECT_COLUMNS} FROM failures WHERE id = ANY(%s) ORDER BY id FOR UPDATE".encode(),
+                           (wanted,)).fetchall()
+    missing = sorted(set(wanted) - {row.id for row in rows})
+    if missing:
+        raise FailureRecordError(missing[0], f"no such record (missing ids: {', '.join(map(str, missing))})")
+    for row in rows:
+        why = refusal(row)
+        if why is not None:
+            raise FailureRecordError(row.id, why)
+    return rows
+
+
 def replay(db: Db, record_ids: Sequence[int], producer: Producer, to_topic: str | None = None,
            timeout: float = 30.0, *, by: str | None = None, note: str | None = None) -> list[Failure]:
     """Publish the records, wait for Kafka's acknowledgements, mark the acknowledged ones `replayed`
     and audit them as replayed `by` (default: the database user), with `note`."""
-    wanted = sorted(set(record_ids))
     deliveries = _Deliveries()
-    with transaction(db) as conn, conn.cursor(row_factory=class_row(Failure)) as cur:
-        rows = cur.execute(f"SELECT {SELECT_COLUMNS} FROM failures WHERE id = ANY(%s) ORDER BY id FOR UPDATE".encode(),
-                           (wanted,)).fetchall()
-        missing = sorted(set(wanted) - {row.id for row in rows})
-        if missing:
-            raise FailureRecordError(missing[0], f"no such record (missing ids: {', '.join(map(str, missing))})")
-        for row in rows:
-            why = not_replayable(row, to_topic)
-            if why is not None:
-                raise FailureRecordError(row.id, why)
+    with transaction(db) as conn:
+        rows = locked_replayable(conn, record_ids, partial(not_replayable, to_topic=to_topic))
         for row in rows:
             producer.produce(to_topic or row.topic or "", value=row.payload, key=row.key,
                              headers=[(HEADER, str(row.id).encode())], on_delivery=partial(deliveries.report, row.id))

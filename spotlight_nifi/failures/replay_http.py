@@ -13,13 +13,12 @@ import uuid
 from collections.abc import Sequence
 
 import urllib3
-from psycopg.rows import class_row
 
 from spotlight_nifi.failures import audit
 from spotlight_nifi.failures.db import Db, transaction
 from spotlight_nifi.failures.errors import FailureRecordError
-from spotlight_nifi.failures.replay import REPLAYABLE
-from spotlight_nifi.failures.store import SELECT_COLUMNS, Failure
+from spotlight_nifi.failures.replay import REPLAYABLE, locked_replayable
+from spotlight_nifi.failures.store import Failure
 from spotlight_nifi.ingest.batch import HTTP_BATCH, HTTP_TOPIC_PREFIX
 
 
@@ -39,16 +38,8 @@ def replay_http(db: Db, record_ids: Sequence[int], url: str, *, by: str | None =
     """POST the records to `url` in one new batch; mark them `replayed` once NiFi answers 200."""
     wanted = sorted(set(record_ids))
     batch = f"replay-{uuid.uuid4().hex}"
-    with transaction(db) as conn, conn.cursor(row_factory=class_row(Failure)) as cur:
-        rows = cur.execute(f"SELECT {SELECT_COLUMNS} FROM failures WHERE id = ANY(%s) ORDER BY id FOR UPDATE".encode(),
-                           (wanted,)).fetchall()
-        missing = sorted(set(wanted) - {row.id for row in rows})
-        if missing:
-            raise FailureRecordError(missing[0], f"no such record (missing ids: {', '.join(map(str, missing))})")
-        for row in rows:
-            why = not_replayable_over_http(row)
-            if why is not None:
-                raise FailureRecordError(row.id, why)
+    with transaction(db) as conn:
+        rows = locked_replayable(conn, wanted, not_replayable_over_http)
         body = b"".join(row.payload + b"\n" for row in rows)
         http = urllib3.PoolManager(retries=urllib3.Retry(total=3, backoff_factor=0.5), timeout=timeout)
         try:
