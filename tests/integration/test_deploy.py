@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import urllib3
 
 from spotlight_nifi import failures
 from spotlight_nifi.canvas import DeployRecord, NiFi, detach
@@ -30,11 +29,11 @@ from spotlight_nifi.config import Settings
 from spotlight_nifi.flow.compile import compile_flow
 from spotlight_nifi.flow.loader import discover
 from spotlight_nifi.flow.release import release
-from spotlight_nifi.ingest.batch import HTTP_BATCH
 from spotlight_nifi.registry import Source, load_environment, open_registry, write
 from spotlight_nifi.stack import cache_dir
 from spotlight_nifi.stack.process import choose_port
 from tests.cli_run import run_cli
+from tests.integration.http_ingress import post_batch
 
 pytestmark = pytest.mark.integration
 
@@ -117,20 +116,8 @@ class Project:
         return sum(q.queued for q in self.nifi.queues(self.group().id) if q.path.endswith(connection))
 
     def post(self, batch: str, ids: range, timeout: float = 60.0) -> None:
-        """POST one batch until ListenHTTP answers 200 (it does once the FlowFile is in NiFi's repository)."""
-        http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=30))
         body = b"".join(json.dumps(record(n)).encode() + b"\n" for n in ids)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if http.request("POST", f"http://127.0.0.1:{self.port}/events", body=body,
-                                headers={HTTP_BATCH: batch}).status == 200:
-                    return
-            except urllib3.exceptions.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"batch {batch} not accepted on port {self.port}")
-            time.sleep(0.5)
+        post_batch(f"http://127.0.0.1:{self.port}/events", batch, body, time.monotonic() + timeout)
 
 
 def eventually(check: Callable[[], bool], what: str, timeout: float = 120.0) -> None:

@@ -29,7 +29,6 @@ from typing import Any
 
 import psycopg
 import pytest
-import urllib3
 
 from spotlight_nifi import failures
 from spotlight_nifi import stack as local_stack
@@ -43,11 +42,12 @@ from spotlight_nifi.flow.manifest import load_manifest
 from spotlight_nifi.flow.release import release
 from spotlight_nifi.flow.target import with_project_processors
 from spotlight_nifi.infer.reader import parse_json
-from spotlight_nifi.ingest.batch import HTTP_BATCH, HTTP_TOPIC_PREFIX
+from spotlight_nifi.ingest.batch import HTTP_TOPIC_PREFIX
 from spotlight_nifi.stack.process import choose_port
 from spotlight_nifi.stack.state import StackState, is_alive
 from spotlight_nifi.versions import LOCAL_NIFI_VERSION
 from tests.integration.conftest import LocalStack
+from tests.integration.http_ingress import post_batch
 from tests.integration.test_pipeline_e2e import HOSTILE_KEYS, bad_message, good_record
 
 pytestmark = pytest.mark.integration
@@ -110,18 +110,7 @@ def make_run(name: str, first_id: int, rng: random.Random) -> Run:
 
 
 def post(url: str, batch: str, sent: list[Sent], deadline: float) -> None:
-    """POST one batch until NiFi answers 200 (it does once the FlowFile is in its repository)."""
-    http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=30))
-    body = b"\n".join(s.line for s in sent) + b"\n"
-    while True:
-        try:
-            if http.request("POST", url, body=body, headers={HTTP_BATCH: batch}).status == 200:
-                return
-        except urllib3.exceptions.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"batch {batch} not accepted by {url}")
-        time.sleep(0.5)
+    post_batch(url, batch, b"\n".join(s.line for s in sent) + b"\n", deadline)
 
 
 def produce(url: str, run: Run, batches: list[tuple[str, list[Sent]]], timeout: float = 600.0) -> None:
