@@ -42,8 +42,20 @@ def _css(browser: Any, selector: str) -> Any:
     return browser.find_element(CSS, selector)
 
 
+def _navigate_by(browser: Any, element: Any) -> None:
+    """Click and wait until the next page has replaced this one: Selenium's click returns before
+    a form submission or link navigation completes, so reading the page at once races it."""
+    browser.execute_script("window.__spotlight_old_page = true")
+    element.click()
+    for _ in range(200):
+        if not browser.execute_script("return window.__spotlight_old_page === true"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"clicking {element.tag_name} on {browser.current_url} loaded no new page in 10 s")
+
+
 def _submit(browser: Any, form: str) -> None:
-    _css(browser, f"{form} button[type=submit]").click()
+    _navigate_by(browser, _css(browser, f"{form} button[type=submit]"))
 
 
 def _flash(browser: Any) -> str:
@@ -110,7 +122,7 @@ def test_a_steward_reviews_replays_resolves_and_exports(failure_db: str, kafka_b
     assert len(rows) == 3 and _css(browser, "#matching").text == "3 matching"
     assert "<script>" in rows[-1].text and "pwned" not in browser.title
 
-    _css(browser, f'a[href="/failures/{script_id}"]').click()
+    _navigate_by(browser, _css(browser, f'a[href="/failures/{script_id}"]'))
     assert '<script>document.title="pwned"</script>' in _css(browser, "#payload").text
     assert browser.find_elements(CSS, "main script, main img") == []
     assert browser.title == f"Failure {script_id} · spotlight-nifi"
@@ -146,7 +158,7 @@ def test_a_steward_reviews_replays_resolves_and_exports(failure_db: str, kafka_b
 
     browser.get(f"{base}/failures?topic={topic}")
     _css(browser, "#export select[name=format] option[value=csv]").click()
-    _submit(browser, "#export")
+    _css(browser, "#export button[type=submit]").click()
     csv.field_size_limit(4 * len(BIG))
     with _download(tmp_path / "downloads", ".csv").open(newline="", encoding="utf-8") as exported:
         rows_out = list(csv.DictReader(exported))
