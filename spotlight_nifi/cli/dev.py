@@ -1,4 +1,5 @@
-"""`spotlight-nifi dev ...`: the local stack (Kafka, PostgreSQL, ClickHouse engine, NiFi 2.3.0, NiFi Registry)."""
+"""`spotlight-nifi dev ...`: the local stack (Kafka, PostgreSQL, ClickHouse engine, NiFi 2.3.0, NiFi Registry,
+and on request Kafka Connect with Debezium)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from spotlight_nifi.config import Settings
 from spotlight_nifi.stack.process import log_tail
 
 app = typer.Typer(no_args_is_help=True, help="Run the local stack as plain processes on 127.0.0.1: Kafka (KRaft), "
-                  "PostgreSQL, the embedded ClickHouse engine over HTTP, NiFi 2.3.0 and NiFi Registry.")
+                  "PostgreSQL, the embedded ClickHouse engine over HTTP, NiFi 2.3.0 and NiFi Registry; "
+                  "with `--with cdc`, Kafka Connect with Debezium's PostgreSQL connector too.")
 console = Console(highlight=False)
 
 StackDir = typer.Option(None, "--stack-dir", help="Run dir for state, data and logs (env SPOTLIGHT_STACK_DIR, default ./.spotlight/stack).")
+With = typer.Option(None, "--with", help="Also the services of this group: `cdc` (Kafka Connect with Debezium).")
 _COLORS = {"healthy": "green", "unhealthy": "yellow", "exited": "red", "stopped": "dim"}
 
 
@@ -32,27 +35,30 @@ def _progress() -> Progress:
 
 
 @app.command()
-def install(stack_dir: Path = StackDir) -> None:
+def install(with_: list[str] = With, stack_dir: Path = StackDir) -> None:
     """Download and assemble what the services need (into the cache); `up` then downloads nothing."""
     with _progress() as progress:
-        names = stack.install(_dirs(stack_dir)[1], progress)
+        names = stack.install(_dirs(stack_dir)[1], progress, with_)
     console.print(f"installed: {', '.join(names)}")
 
 
 @app.command()
 def up(
-    services: list[str] = typer.Argument(None, help="Services to start (default: all)."),
+    services: list[str] = typer.Argument(None, help="Services to start (default: all but `connect`)."),
+    with_: list[str] = With,
     kafka_port: int = typer.Option(0, help="Kafka broker port (default: last run's, else a free one)."),
     postgres_port: int = typer.Option(0, help="PostgreSQL port (default: last run's, else a free one)."),
     clickhouse_port: int = typer.Option(0, help="ClickHouse HTTP port (default: last run's, else a free one)."),
     nifi_port: int = typer.Option(0, help="NiFi HTTP port (default: last run's, else a free one)."),
+    connect_port: int = typer.Option(0, help="Kafka Connect REST port (default: last run's, else a free one)."),
     stack_dir: Path = StackDir,
 ) -> None:
     """Download (once), start and health-check the local services."""
     run_dir, cache = _dirs(stack_dir)
-    ports = {"kafka": kafka_port, "postgres": postgres_port, "clickhouse": clickhouse_port, "nifi": nifi_port}
+    ports = {"kafka": kafka_port, "postgres": postgres_port, "clickhouse": clickhouse_port, "nifi": nifi_port,
+             "connect": connect_port}
     with _progress() as progress:
-        stack.up(run_dir, cache, services or None, ports, progress)
+        stack.up(run_dir, cache, services or None, ports, progress, with_)
     _print_status(run_dir, cache)
 
 

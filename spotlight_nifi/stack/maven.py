@@ -48,11 +48,11 @@ class Artifact:
     def __str__(self) -> str:
         return ":".join([self.group, self.artifact, self.version] + ([self.type] if self.type != "jar" else []))
 
-    def xml(self, tag: str = "dependency", versioned: bool = True, typed: bool = True) -> str:
+    def xml(self, tag: str = "dependency", versioned: bool = True, typed: bool = True, inner: str = "") -> str:
         parts = [("groupId", self.group), ("artifactId", self.artifact)]
         parts += [("version", self.version)] if versioned else []
         parts += [("type", self.type)] if typed and self.type != "jar" else []
-        return f"<{tag}>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in parts) + f"</{tag}>"
+        return f"<{tag}>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in parts) + inner + f"</{tag}>"
 
 
 def _pom(artifact_id: str, body: str, parent: Artifact | None = None, packaging: str = "pom",
@@ -91,18 +91,30 @@ def _run(service: str, work: Path, pom: str, args: Sequence[str], what: str, jav
                      f"`~/.m2/settings.xml` mirrors, full log `{log}`", log_tail(log, 30))
 
 
+def _exclusions(excluded: Sequence[str]) -> str:
+    """`<exclusions>` for `group:artifact` patterns (`*` for any), cutting their trees too."""
+    if not excluded:
+        return ""
+    parts = [pattern.split(":") for pattern in excluded]
+    return "<exclusions>" + "".join(f"<exclusion><groupId>{escape(g)}</groupId><artifactId>{escape(a)}</artifactId>"
+                                    "</exclusion>" for g, a in parts) + "</exclusions>"
+
+
 def resolve(service: str, coordinates: list[str], target: Path, parent: Artifact | None = None,
-            transitive: bool = True) -> Path:
-    """Copy `group:artifact[:version]` jars (with their runtime dependencies when `transitive`)
-    into `target/libs`; a `parent` pom manages the versions left out."""
+            transitive: bool = True, excluded: Sequence[str] = ()) -> Path:
+    """Copy `group:artifact[:version]` jars (with their runtime dependencies when `transitive`,
+    less the `excluded` `group:artifact` patterns and what only they need) into `target/libs`;
+    a `parent` pom manages the versions left out."""
     libs = target / "libs"
-    wanted = "\n".join([*coordinates, f"parent={parent}" if parent else ""]).strip()
+    wanted = "\n".join([*coordinates, f"parent={parent}" if parent else "",
+                        f"excluded={','.join(excluded)}" if excluded else ""]).strip()
     if _done(target, wanted) and libs.is_dir():
         return libs
     if libs.exists():
         shutil.rmtree(libs)
     items = [Artifact.parse(c + ":" * (2 - c.count(":"))) for c in coordinates]
-    body = "<dependencies>" + "".join(a.xml(versioned=bool(a.version)) for a in items) + "</dependencies>"
+    cut = _exclusions(excluded)
+    body = "<dependencies>" + "".join(a.xml(versioned=bool(a.version), inner=cut) for a in items) + "</dependencies>"
     _run(service, target, _pom(f"{service}-{target.name}", body, parent),
          ["dependency:copy-dependencies", f"-DoutputDirectory={libs}", "-DincludeScope=runtime",
           f"-DexcludeTransitive={str(not transitive).lower()}"],

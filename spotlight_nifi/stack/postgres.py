@@ -3,6 +3,8 @@
 PostgreSQL refuses to run as root, so when we are root `initdb` and the server run as the
 `postgres` user, which must be able to reach the run dir. Authentication is `trust`: the
 cluster is a local development and test stack that listens on the loopback address only.
+The server runs with `wal_level=logical`, and `spotlight`, the superuser initdb makes (it has the
+REPLICATION attribute), may create the publications and replication slots Debezium needs.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from spotlight_nifi.versions import POSTGRES_MAJOR
 
 SUPERUSER = "spotlight"
 SYSTEM_USER = "postgres"
+SERVER_OPTIONS = {"wal_level": "logical", "max_replication_slots": "10", "max_wal_senders": "10"}
+"""Logical replication for change data capture (Debezium's `pgoutput`), passed on every start so
+that a cluster initialised before it was needed gets it too."""
 
 
 def bin_dir() -> Path:
@@ -81,7 +86,8 @@ class PostgresService:
         chosen = choose_port(self.name, port)
         log = self.log_path(run_dir)
         argv = [str(binaries / "postgres"), "-D", str(data), "-c", f"listen_addresses={HOST}",
-                "-c", f"port={chosen}", "-c", "unix_socket_directories=", "-c", "logging_collector=off"]
+                "-c", f"port={chosen}", "-c", "unix_socket_directories=", "-c", "logging_collector=off",
+                *(arg for key, value in SERVER_OPTIONS.items() for arg in ("-c", f"{key}={value}"))]
         pid, ticks = spawn(argv, log, work, run_as)
         version = subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True, text=True, check=True)
         url = f"postgresql://{SUPERUSER}@{HOST}:{chosen}/postgres"

@@ -17,6 +17,7 @@ from rich.progress import Progress
 
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.stack.clickhouse import ClickHouseService
+from spotlight_nifi.stack.connect import ConnectService
 from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.nifi import NiFiService
 from spotlight_nifi.stack.nifi_registry import NiFiRegistryService
@@ -38,10 +39,29 @@ class Service(Protocol):
     def log_path(self, run_dir: Path) -> Path: ...
 
 
+EXTRAS: dict[str, list[str]] = {"cdc": ["connect"]}
+"""Heavy services left out of `dev install` and `dev up` unless their group is asked for (`--with cdc`)."""
+
+
 def services(cache: Path) -> dict[str, Service]:
     """The services `dev up` can start, in start order."""
     return {"kafka": KafkaService(cache), "postgres": PostgresService(), "clickhouse": ClickHouseService(),
-            "nifi": NiFiService(cache), "nifi-registry": NiFiRegistryService(cache)}
+            "nifi": NiFiService(cache), "nifi-registry": NiFiRegistryService(cache), "connect": ConnectService(cache)}
+
+
+def selected(available: list[str], names: list[str] | None = None, extras: list[str] | None = None) -> list[str]:
+    """The services to act on, in start order: `names` (else every service outside `EXTRAS`) plus
+    those of each extra group."""
+    unknown = [n for n in names or [] if n not in available]
+    if unknown:
+        raise ServiceError(unknown[0], f"unknown service; choose from {', '.join(available)}")
+    unknown = [e for e in extras or [] if e not in EXTRAS]
+    if unknown:
+        raise ServiceError(unknown[0], f"unknown group for `--with`; choose from {', '.join(EXTRAS)}")
+    optional = {n for group in EXTRAS.values() for n in group}
+    wanted = set(names or [n for n in available if n not in optional])
+    wanted.update(n for group in extras or [] for n in EXTRAS[group])
+    return [n for n in available if n in wanted]
 
 
 @contextmanager
@@ -60,12 +80,13 @@ def _install(name: str, service: Service, progress: Progress | None) -> None:
             step.run()
 
 
-def install(cache: Path, progress: Progress | None = None) -> list[str]:
-    """Fetch what every available service needs, so that a later `up` downloads nothing."""
+def install(cache: Path, progress: Progress | None = None, extras: list[str] | None = None) -> list[str]:
+    """Fetch what the default services (and those of `extras`) need, so that a later `up` downloads nothing."""
     available = services(cache)
-    for name, service in available.items():
-        _install(name, service, progress)
-    return list(available)
+    wanted = selected(list(available), extras=extras)
+    for name in wanted:
+        _install(name, available[name], progress)
+    return wanted
 
 
 def up(
@@ -74,13 +95,12 @@ def up(
     names: list[str] | None = None,
     ports: dict[str, int] | None = None,
     progress: Progress | None = None,
+    extras: list[str] | None = None,
 ) -> StackState:
-    """Install and start the named services (all by default) and wait until each is healthy."""
+    """Install and start the named services (by default all but the `EXTRAS`, plus those of `extras`)
+    and wait until each is healthy."""
     available = services(cache)
-    wanted = names or list(available)
-    unknown = [n for n in wanted if n not in available]
-    if unknown:
-        raise ServiceError(unknown[0], f"unknown service; choose from {', '.join(available)}")
+    wanted = selected(list(available), names, extras)
     with locked(run_dir):
         state = StackState.load(run_dir)
         for name in wanted:
@@ -154,7 +174,7 @@ def down(run_dir: Path, cache: Path, purge: bool = False) -> list[str]:
     stopped = []
     with locked(run_dir):
         state = StackState.load(run_dir)
-        for name in reversed(list(state.running)):
+        for name in reversed([n for n in available if n in state.running]):  # the state file sorts its keys
             available[name].stop(state.running[name])
             del state.running[name]
             state.save(run_dir)

@@ -83,6 +83,15 @@ def kafka_bootstrap(stack: LocalStack) -> str:
 
 
 @pytest.fixture(scope="session")
+def kafka_connect_url(stack: LocalStack) -> str:
+    """`http://127.0.0.1:PORT` of Kafka Connect (distributed, with Debezium's PostgreSQL connector) on the
+    session's Kafka; the session's PostgreSQL, which it captures changes from, is up too."""
+    stack.require("kafka")
+    stack.require("postgres")
+    return stack.require("connect").url
+
+
+@pytest.fixture(scope="session")
 def nifi_registry_url(stack: LocalStack) -> str:
     """`http://127.0.0.1:PORT` of the session's NiFi Registry 0.8.0."""
     return stack.require("nifi-registry").url
