@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from spotlight_nifi.cli import canvas, dev, failures, flows, infra, processors, reconcile, registry, types
+from spotlight_nifi.cli import canvas, cdc, dev, failures, flows, infra, processors, reconcile, registry, types
 from spotlight_nifi.errors import SpotlightError
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ reconcile.register(app)
 registry.register(app)
 canvas.register(app)
 types.register(app)
+app.add_typer(cdc.app, name="cdc")
 app.add_typer(dev.app, name="dev")
 app.add_typer(failures.app, name="failures")
 app.add_typer(infra.app, name="infra")
