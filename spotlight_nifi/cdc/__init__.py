@@ -11,7 +11,16 @@ from __future__ import annotations
 from spotlight_nifi.cdc.apply import Applier, Progress, consumer, run
 from spotlight_nifi.cdc.connector import Connect
 from spotlight_nifi.cdc.errors import CdcError, CdcStopped
-from spotlight_nifi.cdc.manage import Added, Captured, Removed, TableStatus, add, captured, remove, status
+from spotlight_nifi.cdc.manage import (
+           Added,
+           Captured,
+           Removed,
+           TableStatus,
+           add,
+           captured,
+           remove,
+           status,
+)
 
 __all__ = ["Added", "Applier", "Captured", "CdcError", "CdcStopped", "Connect", "Progress", "Removed", "TableStatus",
            "add", "captured", "consumer", "remove", "run", "status"]

@@ -35,6 +35,7 @@ from spotlight_nifi.errors import RecordCastError
 from spotlight_nifi.failures.db import Db
 from spotlight_nifi.failures.store import FailedRecord, record_failures
 from spotlight_nifi.infer.names import literal
+from spotlight_nifi.infer.placement import altered_on_cluster, local_table
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.types import Column
 
@@ -63,9 +64,11 @@ class Progress:
     last_lsn: int = 0
 
 
-def sorting_key(db: ClickHouse, table: str) -> tuple[str, ...]:
-    """The columns the table is ordered by: the primary key it was created with."""
-    rows = db.query(f"SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = {literal(table)}")
+def sorting_key(db: ClickHouse, table: str, cluster: str | None = None) -> tuple[str, ...]:
+    """The columns the table is ordered by: the primary key it was created with (on a cluster, the
+    replicated local table's; the Distributed table in front has none)."""
+    rows = db.query("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
+                    f"AND name = {literal(local_table(table, cluster))}")
     if not rows:
         raise CdcError(f"ClickHouse table `{table}` does not exist: run `spotlight-nifi cdc add` first")
     key = str(rows[0][0]).strip()
@@ -77,8 +80,8 @@ class Applier:
     """Applies one table's events; `apply(batch)` per Kafka poll."""
 
     def __init__(self, db: ClickHouse, source: psycopg.Connection, failures: Db, *, schema: str, name: str,
-                 table: str, exclude: Sequence[str] = ()) -> None:
-        self.db, self.source, self.failures = db, source, failures
+                 table: str, exclude: Sequence[str] = (), cluster: str | None = None) -> None:
+        self.db, self.source, self.failures, self.cluster = db, source, failures, cluster
         self.schema, self.name, self.table, self.exclude = schema, name, table, tuple(exclude)
         self.flow = f"cdc {schema}.{name}"
         self.progress = Progress()
@@ -99,11 +102,12 @@ class Applier:
     def _follow(self) -> tuple[str | None, bool]:
         """Bring the table to the source's definition: (why it cannot be, or None; whether anything changed)."""
         definition = read_table(self.source, self.schema, self.name, self.exclude)
-        plan = cdc_table.follow(self.table, self.columns, sorting_key(self.db, self.table), definition)
+        plan = cdc_table.follow(self.table, self.columns, sorting_key(self.db, self.table, self.cluster), definition)
         if plan.refused is not None:
             return plan.refused, False
         for statement in plan.statements:
-            self.db.command(statement)
+            for placed in altered_on_cluster(self.table, statement, self.cluster):
+                self.db.command(placed)
         self.progress.followed += plan.statements
         changed = bool(plan.statements) or definition != self.definition
         if changed:

@@ -23,6 +23,7 @@ from spotlight_nifi.clickhouse import ClickHouse
 from spotlight_nifi.clickhouse.tables import table_columns
 from spotlight_nifi.failures.db import describe
 from spotlight_nifi.infer.names import quote
+from spotlight_nifi.infer.placement import clustered
 
 SLOT_RELEASE_SECONDS = 60.0
 """How long `remove` waits for the deleted connector's task to let go of its slot before ending its session."""
@@ -46,9 +47,10 @@ class Added:
 
 def add(source: psycopg.Connection, dsn: str, db: ClickHouse, connect: Connect, schema: str, name: str, *,
         table: str | None = None, exclude: Sequence[str] = (), password_ref: str | None = None,
-        address: str | None = None) -> Added:
+        address: str | None = None, cluster: str | None = None) -> Added:
     """Check the table, the source and the connector's configuration, then create the ClickHouse table
-    and register the connector (its snapshot starts at once). Running it again changes nothing."""
+    and register the connector (its snapshot starts at once). Running it again changes nothing. With a
+    `cluster`, the table is replicated on every node behind a Distributed table of its name."""
     level = source.execute("SHOW wal_level").fetchone()
     if level is None or level[0] != "logical":
         raise CdcError(f"the source database `{describe(dsn)}` has wal_level `{level and level[0]}`: set "
@@ -68,9 +70,10 @@ def add(source: psycopg.Connection, dsn: str, db: ClickHouse, connect: Connect, 
             f"`CDC_SOURCE_DSN`): Kafka Connect's workers must reach PostgreSQL at `{where}` and log in"))
     existing = table_columns(db, target)
     if existing is None:
-        db.command(ddl)
+        for statement in clustered(target, ddl, cluster) if cluster else [ddl]:
+            db.command(statement)
     else:
-        plan = cdc_table.follow(target, existing, sorting_key(db, target), definition)
+        plan = cdc_table.follow(target, existing, sorting_key(db, target, cluster), definition)
         if plan.refused or plan.statements:
             raise CdcError(f"ClickHouse table `{target}` exists with other columns than `{definition.qualified}` "
                            f"maps to: choose another with `--table`, or drop it")

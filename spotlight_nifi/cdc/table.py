@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from spotlight_nifi.cdc.errors import CdcError
 from spotlight_nifi.cdc.source import SourceTable
 from spotlight_nifi.cdc.types import BOOKKEEPING, DELETED, VERSION
-from spotlight_nifi.infer.ddl import DEDUPLICATION_WINDOW, add_column, column_sql, modify_column
+from spotlight_nifi.infer.ddl import (
+    DEDUPLICATION_WINDOW,
+    add_column,
+    column_sql,
+    modify_column,
+)
 from spotlight_nifi.infer.names import quote
 from spotlight_nifi.infer.types import CHType, Column, nullable, widening
 

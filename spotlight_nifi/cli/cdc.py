@@ -13,7 +13,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from spotlight_nifi import cdc
 from spotlight_nifi.cdc import source as cdc_source
-from spotlight_nifi.clickhouse import ClickHouse, connect
+from spotlight_nifi.clickhouse import ClickHouse, connect, is_server
 from spotlight_nifi.config import Settings
 
 app = typer.Typer(help="Change data capture: PostgreSQL tables kept in sync in ClickHouse through Debezium and Kafka.",
@@ -30,6 +30,8 @@ class Targets:
     source: psycopg.Connection
     db: ClickHouse
     connect: cdc.Connect
+    cluster: str | None
+    """`CLICKHOUSE_CLUSTER` when ClickHouse is a server: tables are replicated behind a Distributed one."""
 
 
 @contextmanager
@@ -39,9 +41,12 @@ def targets(env: str | None) -> Iterator[Targets]:
     dsn = settings.require("CDC_SOURCE_DSN", environment=env, hint="libpq DSN of the PostgreSQL database to capture")
     url = settings.require("KAFKA_CONNECT_URL", environment=env, hint="`spotlight-nifi dev env` prints the local one")
     source = cdc_source.connect(dsn)
-    db = connect(settings.get("CLICKHOUSE_URL", environment=env))
+    clickhouse = settings.get("CLICKHOUSE_URL", environment=env)
+    cluster = settings.get("CLICKHOUSE_CLUSTER", environment=env) if is_server(clickhouse) else None
+    db = connect(clickhouse)
     try:
-        yield Targets(settings, env, dsn, source, db, cdc.Connect(url, secret=conninfo_to_dict(dsn).get("password")))
+        yield Targets(settings, env, dsn, source, db, cdc.Connect(url, secret=conninfo_to_dict(dsn).get("password")),
+                      cluster)
     finally:
         db.close()
         source.close()
@@ -56,7 +61,7 @@ def add(name: str = TABLE, env: str | None = ENV,
     with targets(env) as t:
         added = cdc.add(t.source, t.dsn, t.db, t.connect, schema, base, table=table, exclude=exclude,
                         password_ref=t.settings.get("CDC_SOURCE_PASSWORD_REF", environment=env),
-                        address=t.settings.get("CDC_CONNECT_SOURCE_ADDRESS", environment=env))
+                        address=t.settings.get("CDC_CONNECT_SOURCE_ADDRESS", environment=env), cluster=t.cluster)
     typer.echo(f"{'created' if added.created else 'kept'} ClickHouse table `{added.table}`; connector "
                f"`{added.names.connector}` writes to topic `{added.names.topic}` (slot `{added.names.slot}`); "
                f"run `spotlight-nifi cdc apply {schema}.{base}` to apply its events")
@@ -96,7 +101,8 @@ def apply(name: str = TABLE, env: str | None = ENV,
         found = cdc.captured(t.connect, t.dsn, schema, base)
         failures = t.settings.require("FAILURE_DB_DSN", environment=env)
         kafka = cdc.consumer(t.settings.require("KAFKA_BOOTSTRAP_SERVERS", environment=env), found.names.topic)
-        applier = cdc.Applier(t.db, t.source, failures, schema=schema, name=base, table=found.table, exclude=found.exclude)
+        applier = cdc.Applier(t.db, t.source, failures, schema=schema, name=base, table=found.table, exclude=found.exclude,
+                               cluster=t.cluster)
         idle_since = [time.monotonic()]
 
         def stop(progress: cdc.Progress, idle: bool) -> bool:

@@ -12,7 +12,10 @@ keeps one code path:
   both `ON CLUSTER`. Queries and the insert path keep using `<table>`. Rows go to a shard by a
   hash of the sort key, not at random, so a retried batch splits into the same per-shard blocks
   and each shard drops the copy by its `insert_deduplication_token`; a table without a sort key
-  falls back to `rand()`, where a retry may duplicate rows on another shard.
+  falls back to `rand()`, where a retry may duplicate rows on another shard. Any MergeTree engine
+  keeps its parameters (a ReplacingMergeTree's version and is-deleted columns follow the Keeper path).
+- `altered_on_cluster` turns an `ALTER TABLE <table>` of a clustered table into the same change on
+  `<table>_local` and then on `<table>`, both `ON CLUSTER`, so every node's schema follows.
 """
 
 from __future__ import annotations
@@ -67,22 +70,46 @@ def _sharding_key(sql: str) -> str:
     return f"cityHash64({match[1]})" if match else "rand()"
 
 
+def local_table(table: str, cluster: str | None) -> str:
+    """The table that holds the rows (and the sort key): `<table>_local` on a cluster, else `table`."""
+    return f"{table}_local" if cluster else table
+
+
+def _replicated(match: re.Match[str]) -> str:
+    keeper = "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'"
+    return f"ENGINE = Replicated{match[1]}MergeTree({keeper}{', ' + match[2] if match[2] else ''})"
+
+
 def clustered(table: str, sql: str, cluster: str) -> list[str]:
     """The replicated local table and the Distributed table in front of it, both ON CLUSTER `cluster`."""
-    local = f"{table}_local"
+    local = local_table(table, cluster)
     on = f"ON CLUSTER {quote(cluster)}"
-    head = f"CREATE TABLE {quote(table)}\n"
-    if not sql.startswith(head):
+    head = re.match(rf"CREATE TABLE (IF NOT EXISTS )?{re.escape(quote(table))}\n", sql)
+    if head is None:
         raise ValueError(f"expected a CREATE TABLE of `{table}`")
-    replicated = (f"CREATE TABLE {quote(local)} {on}\n" + sql.removeprefix(head)).replace(
-        "\nENGINE = MergeTree\n", "\nENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')\n"
-    ).replace("non_replicated_deduplication_window", "replicated_deduplication_window")
+    exists = head[1] or ""
+    body = re.sub(r"^ENGINE = (\w*)MergeTree(?:\((.*)\))?$", _replicated, sql[head.end():], count=1, flags=re.MULTILINE)
+    replicated = (f"CREATE TABLE {exists}{quote(local)} {on}\n" + body).replace(
+        "non_replicated_deduplication_window", "replicated_deduplication_window")
     comment = re.search(r"^COMMENT '.*'$", sql, re.MULTILINE)
-    distributed = (f"CREATE TABLE {quote(table)} {on}\nAS {quote(local)}\n"
+    distributed = (f"CREATE TABLE {exists}{quote(table)} {on}\nAS {quote(local)}\n"
                    f"ENGINE = Distributed({literal(cluster)}, currentDatabase(), {literal(local)}, {_sharding_key(sql)})")
     if comment:
         distributed += f"\n{comment[0]}"
     return [replicated, distributed]
+
+
+def altered_on_cluster(table: str, alter: str, cluster: str | None) -> list[str]:
+    """`alter` (an `ALTER TABLE <table> …`) as run where the table lives: as it is without a cluster,
+    else on the replicated local table and then on the Distributed one, both ON CLUSTER."""
+    head = f"ALTER TABLE {quote(table)} "
+    if not alter.startswith(head):
+        raise ValueError(f"expected an ALTER TABLE of `{table}`")
+    if not cluster:
+        return [alter]
+    change = alter.removeprefix(head)
+    on = f"ON CLUSTER {quote(cluster)}"
+    return [f"ALTER TABLE {quote(local_table(table, cluster))} {on} {change}", f"{head}{on} {change}"]
 
 
 def place(table: str, sql: str, columns: Sequence[Column], *, tier_after: str | None = None,

@@ -10,6 +10,7 @@ from spotlight_nifi.cdc import table as cdc_table
 from spotlight_nifi.cdc.errors import CdcError
 from spotlight_nifi.cdc.source import SourceColumn, SourceTable
 from spotlight_nifi.cdc.types import SourceType
+from spotlight_nifi.infer.placement import altered_on_cluster, clustered
 
 ID = SourceColumn("id", SourceType("int4", "integer"), True)
 NAME = SourceColumn("name", SourceType("varchar", "character varying(10)"), False)
@@ -77,3 +78,20 @@ def test_unsafe_changes_are_refused_with_the_reason_and_the_fix(source: SourceTa
     plan = cdc_table.follow("items", EXISTING, key, source)
     assert plan.statements == [] and plan.refused is not None and plan.refused.startswith(reason), plan.refused
     assert plan.refused.endswith(("`--exclude-column at`", cdc_table.RESNAPSHOT))
+
+
+def test_on_a_cluster_the_replacing_table_is_replicated_behind_a_distributed_one() -> None:
+    local, front = clustered("items", cdc_table.create_sql("items", SOURCE), "spotlight")
+    assert local.startswith("CREATE TABLE IF NOT EXISTS `items_local` ON CLUSTER `spotlight`\n")
+    assert ("\nENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', "
+            "`_version`, `_is_deleted`)\nORDER BY (`id`)\nSETTINGS replicated_deduplication_window = 10000") in local
+    assert front == ("CREATE TABLE IF NOT EXISTS `items` ON CLUSTER `spotlight`\nAS `items_local`\n"
+                     "ENGINE = Distributed('spotlight', currentDatabase(), 'items_local', cityHash64(`id`))")
+
+
+def test_on_a_cluster_a_followed_change_alters_the_local_table_then_the_distributed_one() -> None:
+    plan = cdc_table.follow("items", EXISTING, ("id",), changed(ID, NAME, PRICE, SourceColumn("note", SourceType("text", "text"), False)))
+    assert [s for statement in plan.statements for s in altered_on_cluster("items", statement, "c")] == [
+        "ALTER TABLE `items_local` ON CLUSTER `c` ADD COLUMN `note` Nullable(String) CODEC(ZSTD(1)) COMMENT '{\"path\":[\"note\"]}'",
+        "ALTER TABLE `items` ON CLUSTER `c` ADD COLUMN `note` Nullable(String) CODEC(ZSTD(1)) COMMENT '{\"path\":[\"note\"]}'"]
+    assert altered_on_cluster("items", plan.statements[0], None) == plan.statements

@@ -27,9 +27,12 @@ import orjson
 import pytest
 import yaml
 
+from spotlight_nifi.cdc import table as cdc_table
+from spotlight_nifi.cdc.source import SourceColumn, SourceTable
+from spotlight_nifi.cdc.types import SourceType
 from spotlight_nifi.config import Settings
 from spotlight_nifi.infer import infer_table
-from spotlight_nifi.infer.placement import place
+from spotlight_nifi.infer.placement import altered_on_cluster, clustered, place
 from spotlight_nifi.infra import render_compose
 from spotlight_nifi.stack.java import java_executable
 from spotlight_nifi.stack.kafka import KafkaService
@@ -191,3 +194,30 @@ def test_a_cluster_node_accepts_the_replicated_and_distributed_tables(cluster: S
     assert front == "Distributed('spotlight', 'default', 'events_local', cityHash64(kind, actor__login, created_at))"
     assert "TTL created_at + toIntervalDay(30) TO VOLUME 'cold'" in local and "storage_policy = 'tiered'" in local
     assert _rows(results[8]) == [[11]]
+
+
+def test_a_cluster_node_accepts_a_captured_tables_replicated_ddl_and_its_followed_change(
+        cluster: Settings, zookeeper: int, tmp_path: Path) -> None:
+    """`cdc add` and `cdc apply` on a cluster: the ReplacingMergeTree keeps its version and is-deleted
+    columns once replicated, and a followed column is added ON CLUSTER to both tables."""
+    configs = _configs(cluster, "clickhouse-3")
+    keeper = re.sub(r"<host>clickhouse-keeper-\d</host>\s*<port>9181</port>",
+                    f"<host>127.0.0.1</host><port>{zookeeper}</port>", configs["keeper.xml"])
+    key = SourceColumn("id", SourceType("int8", "bigint"), True)
+    source = SourceTable("public", "orders", (key, SourceColumn("note", SourceType("text", "text"), False)), ("id",))
+    creates = clustered("orders", cdc_table.create_sql("orders", source), "spotlight")
+    grown = SourceTable("public", "orders", (*source.columns, SourceColumn("paid", SourceType("bool", "boolean"), False)),
+                        ("id",))
+    plan = cdc_table.follow("orders", cdc_table.columns(source), ("id",), grown)
+    alters = [placed for statement in plan.statements for placed in altered_on_cluster("orders", statement, "spotlight")]
+    results = _engine(tmp_path, _local_paths(_merged(configs["cluster.xml"], keeper, configs["storage.xml"]), tmp_path), [
+        *(f"EXPLAIN AST {statement}" for statement in (*creates, *alters)),
+        *(statement.replace(" ON CLUSTER `spotlight`", "") for statement in creates),
+        "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name LIKE 'orders%' ORDER BY name",
+    ], env={"CLICKHOUSE_S3_ACCESS_KEY_ID": "spotlight", "CLICKHOUSE_S3_SECRET_ACCESS_KEY": "x",
+            "CLICKHOUSE_CLUSTER_SECRET": "not-used"})
+    assert len(alters) == 2 and all("error" not in result for result in results[:-1]), results[:-1]
+    (_, front), (_, local) = _rows(results[-1])
+    assert front == "Distributed('spotlight', 'default', 'orders_local', cityHash64(id))"
+    assert local.startswith("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/default/orders_local', '{replica}', "
+                            "_version, _is_deleted) ORDER BY (id)")
