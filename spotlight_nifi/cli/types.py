@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -9,13 +10,20 @@ import typer
 
 from spotlight_nifi.cast import converter
 from spotlight_nifi.clickhouse import connect, is_server
-from spotlight_nifi.clickhouse.tables import evolve_table, execute_ddl, load
+from spotlight_nifi.clickhouse.bulk import load_file
+from spotlight_nifi.clickhouse.interface import ClickHouse
+from spotlight_nifi.clickhouse.tables import (
+    LoadSummary,
+    evolve_table,
+    execute_ddl,
+    load,
+)
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import InferenceError, InputDataError, SchemaEvolutionError
 from spotlight_nifi.infer import Options, infer_table
 from spotlight_nifi.infer.layout import parse_path, parse_type_override
 from spotlight_nifi.infer.placement import place
-from spotlight_nifi.infer.reader import Records, read_file, read_kafka
+from spotlight_nifi.infer.reader import Records, check_readable, read_file, read_kafka
 
 SOURCE = typer.Argument(None, help="JSON Lines or JSON array file (or use --kafka-topic).")
 TABLE = typer.Option(..., "--table", help="ClickHouse table name.")
@@ -104,6 +112,15 @@ def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.
             db.close()
 
 
+def _loaded(url: str | None, how: Callable[[ClickHouse], LoadSummary]) -> LoadSummary:
+    """`how` run on a connection to `url`, closed after (the embedded engine allows one process)."""
+    db = connect(url)
+    try:
+        return how(db)
+    finally:
+        db.close()
+
+
 def load_command(source: Path | None = SOURCE, table: str = TABLE, evolve: bool = EVOLVE, clickhouse: str | None = CLICKHOUSE,
                  rejects: Path | None = typer.Option(None, "--rejects", help="Where records that do not fit go (default SOURCE.rejects.jsonl)."),
                  decimal: bool = DECIMAL, skip_invalid: bool = SKIP_INVALID, kafka_topic: str | None = KAFKA_TOPIC,
@@ -111,14 +128,16 @@ def load_command(source: Path | None = SOURCE, table: str = TABLE, evolve: bool 
     """Cast and insert records; those that do not fit go to the rejects file with a reason each."""
     settings = Settings.load()
     url = clickhouse or settings.get("CLICKHOUSE_URL")
-    records = _records(source, kafka_topic, kafka_bootstrap, sample, skip_invalid)
     rejects_path = rejects or Path(f"{source or kafka_topic}.rejects.jsonl")
-    db = connect(url)
-    try:
-        summary = load(db, table, records, rejects_path, evolve=evolve, options=Options(decimal=decimal),
-                       storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY") if is_server(url) else None)
-    finally:
-        db.close()
+    options, policy = Options(decimal=decimal), settings.get("CLICKHOUSE_STORAGE_POLICY") if is_server(url) else None
+    if source is not None and not kafka_topic:
+        check_readable(source)
+        summary = _loaded(url, lambda db: load_file(db, table, source, rejects_path, evolve=evolve, options=options,
+                                                    storage_policy=policy, skip_invalid=skip_invalid))
+    else:
+        records = _records(source, kafka_topic, kafka_bootstrap, sample, skip_invalid)
+        summary = _loaded(url, lambda db: load(db, table, records, rejects_path, evolve=evolve, options=options,
+                                               storage_policy=policy))
     if summary.plan is not None:
         typer.echo(summary.plan.render())
     typer.echo(f"{'created' if summary.created else 'loaded into'} `{table}`: read {summary.read}, "

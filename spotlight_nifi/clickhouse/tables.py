@@ -165,12 +165,13 @@ def load(db: ClickHouse, table: str, records: Records, rejects: Path, *, evolve:
         except RecordCastError as error:
             failed.append((number, error.reason, raw))
     db.insert(table, [c.name for c in columns], rows)
-    _write_rejects(rejects, failed)
+    write_rejects(rejects, failed)
     summary.loaded, summary.rejected = len(rows), len(failed)
     return summary
 
 
-def _write_rejects(path: Path, failed: list[tuple[int, str, bytes]]) -> None:
+def write_rejects(path: Path, failed: list[tuple[int, str, bytes]]) -> None:
+    """The misfits as JSON Lines (line, reason, raw) in line order; no file when there are none."""
     if not failed:
         path.unlink(missing_ok=True)
         return

@@ -59,21 +59,31 @@ def parse_lines(source: str, data: bytes, *, skip_invalid: bool = False, first_l
             _add(result, item, index + 1, json_bytes(item), skip_invalid)
     else:
         for number, line in enumerate(data.split(b"\n"), start=first_line):
-            if not line.strip():
-                continue
-            try:
-                item = parse_json(line)
-            except ValueError as error:
-                if not skip_invalid:
-                    raise InputDataError(source, f"invalid JSON ({error}); use --skip-invalid to skip such lines",
-                                         number) from None
-                result.invalid.append((number, f"invalid JSON ({error})", line))
-                continue
-            _add(result, item, number, line, skip_invalid)
+            add_line(result, line, number, skip_invalid)
     if not result.records:
-        raise InputDataError(source, "no records: the input is empty" if not result.invalid
-                             else "no records: every line is invalid JSON")
+        raise no_records(source, bool(result.invalid))
     return result
+
+
+def no_records(source: str, invalid: bool) -> InputDataError:
+    """The error for an input without a record: empty, or every line invalid."""
+    return InputDataError(source, "no records: every line is invalid JSON" if invalid else "no records: the input is empty")
+
+
+def add_line(result: Records, line: bytes, number: int, skip_invalid: bool) -> None:
+    """One line of JSON Lines into `result`: a record, an invalid line (with `skip_invalid`), or
+    nothing when blank; InputDataError naming the line otherwise."""
+    if not line.strip():
+        return
+    try:
+        item = parse_json(line)
+    except ValueError as error:
+        if not skip_invalid:
+            raise InputDataError(result.source, f"invalid JSON ({error}); use --skip-invalid to skip such lines",
+                                 number) from None
+        result.invalid.append((number, f"invalid JSON ({error})", line))
+        return
+    _add(result, item, number, line, skip_invalid)
 
 
 def _add(result: Records, item: Any, number: int, raw: bytes, skip_invalid: bool) -> None:
@@ -92,8 +102,20 @@ def read_file(path: Path, *, skip_invalid: bool = False) -> Records:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise InputDataError(str(path), f"cannot read: {error.strerror}") from None
+        raise unreadable(path, error) from None
     return parse_lines(str(path), data, skip_invalid=skip_invalid)
+
+
+def check_readable(path: Path) -> None:
+    """InputDataError when `path` cannot be opened for reading (before anything else is done with it)."""
+    try:
+        path.open("rb").close()
+    except OSError as error:
+        raise unreadable(path, error) from None
+
+
+def unreadable(path: Path, error: OSError) -> InputDataError:
+    return InputDataError(str(path), f"cannot read: {error.strerror}")
 
 
 def read_kafka(topic: str, bootstrap: str, sample: int, *, skip_invalid: bool = False, timeout: float = 10.0) -> Records:
