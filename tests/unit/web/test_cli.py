@@ -8,11 +8,11 @@ import pytest
 from typer.testing import CliRunner
 from werkzeug.security import check_password_hash
 
-from spotlight_nifi.cli import app, main
+from spotlight_nifi.cli import build_app, main
 
 
 def test_hash_password_prints_the_env_line_and_never_the_password() -> None:
-    result = CliRunner().invoke(app, ["failures", "hash-password"], input="a long steward pw\na long steward pw\n")
+    result = CliRunner().invoke(build_app(), ["failures", "hash-password"], input="a long steward pw\na long steward pw\n")
     assert result.exit_code == 0
     line = result.output.splitlines()[-1]
     assert line.startswith("FAILURES_WEB_PASSWORD_HASH='scrypt:") and line.endswith("'")
