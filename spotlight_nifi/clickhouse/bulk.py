@@ -67,12 +67,14 @@ class _Planned:
 
 
 def load_file(db: ClickHouse, table: str, path: Path, rejects: Path, *, evolve: bool = False,
-              options: Options = Options(), storage_policy: str | None = None, skip_invalid: bool = False) -> LoadSummary:
-    """Load a JSON Lines or JSON array file into `table`; misfits go to `rejects` (see `tables.load`)."""
+              options: Options = Options(), storage_policy: str | None = None, skip_invalid: bool = False,
+              cluster: str | None = None) -> LoadSummary:
+    """Load a JSON Lines or JSON array file into `table`; misfits go to `rejects` (see `tables.load`).
+    A `cluster` is a server's, so it only reaches `tables.load`: the embedded engine has none."""
     prepared = _prepare(db, table, path, evolve, options, storage_policy, skip_invalid)
     if prepared is None:
         return load(db, table, read_file(path, skip_invalid=skip_invalid), rejects, evolve=evolve, options=options,
-                    storage_policy=storage_policy)
+                    storage_policy=storage_policy, cluster=cluster)
     lines, planned, fit, sampled = prepared
     if not skip_invalid:
         _refuse_invalid(db, lines, str(path))

@@ -23,6 +23,7 @@ from spotlight_nifi.infer.evolve import Plan, Step, plan
 from spotlight_nifi.infer.infer import infer_leaves
 from spotlight_nifi.infer.layout import HINT_MIN_RECORDS, MAX_QUERY_SIZE, is_json, typed_leaves
 from spotlight_nifi.infer.names import column_names, literal
+from spotlight_nifi.infer.placement import altered_on_cluster, place
 from spotlight_nifi.infer.schema import json_schema, mismatches
 from spotlight_nifi.infer.reader import Records
 from spotlight_nifi.infer.types import Column
@@ -35,16 +36,16 @@ def table_columns(db: ClickHouse, table: str) -> list[Column] | None:
 
 
 def evolve_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]], options: Options = Options(), *,
-                 apply: bool = False) -> Plan:
+                 apply: bool = False, cluster: str | None = None) -> Plan:
     """The migration plan that lets `table` hold these records; applied only when asked and
-    nothing was refused (a plan is applied whole or not at all)."""
+    nothing was refused (a plan is applied whole or not at all), on every node of `cluster`."""
     existing = table_columns(db, table)
     if existing is None:
         raise SchemaEvolutionError(table, "*", "table does not exist: run `spotlight-nifi infer` with `--apply` first")
     migration = migration_plan(table, existing, records, options)
     _check_schema(db, table, records, migration)
     if apply and not migration.refused:
-        apply_plan(db, migration)
+        apply_plan(db, migration, cluster)
     return migration
 
 
@@ -95,10 +96,12 @@ def _check_schema(db: ClickHouse, table: str, records: Sequence[dict[str, Any]],
         migration.steps.append(Step("schema", None, (modify_comment(table, json_schema(records, schema)),)))
 
 
-def apply_plan(db: ClickHouse, migration: Plan) -> None:
+def apply_plan(db: ClickHouse, migration: Plan, cluster: str | None = None) -> None:
+    """Run the plan's statements; on a cluster, on the replicated tables and the Distributed one."""
     for step in migration.steps:
         for statement in step.statements:
-            db.command(statement)
+            for placed in altered_on_cluster(migration.table, statement, cluster):
+                db.command(placed)
 
 
 @dataclass
@@ -121,9 +124,9 @@ class Prepared:
 
 def prepare_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]], *, create: bool, evolve: bool,
                   options: Options = Options(), storage_policy: str | None = None,
-                  kafka_coordinates: bool = False) -> Prepared:
+                  kafka_coordinates: bool = False, cluster: str | None = None) -> Prepared:
     """Create a missing table from `records` (with Kafka coordinate columns when asked), or evolve an
-    existing one to hold them without review.
+    existing one to hold them without review; on a `cluster`, replicated behind a Distributed table.
 
     Evolution here is `Plan.unattended`: new columns and widening within a kind only. Both
     `spotlight-nifi load --evolve` and CastToClickHouse's `evolve` mode come through here, so a
@@ -134,20 +137,21 @@ def prepare_table(db: ClickHouse, table: str, records: Sequence[dict[str, Any]],
             return Prepared(None)
         inferred = infer_table(records, table, options, storage_policy=storage_policy,
                                kafka_coordinates=kafka_coordinates)
-        execute_ddl(db, inferred.create_sql)
+        for statement in place(table, inferred.create_sql, inferred.columns, cluster=cluster):
+            execute_ddl(db, statement)
         return Prepared(inferred.columns, created=True)
     if not evolve or not records:
         return Prepared(columns)
     migration = migration_plan(table, columns, records, options).unattended(columns)
-    apply_plan(db, migration)
+    apply_plan(db, migration, cluster)
     return Prepared(migration.columns_after(columns), plan=migration)
 
 
 def load(db: ClickHouse, table: str, records: Records, rejects: Path, *, evolve: bool = False,
-         options: Options = Options(), storage_policy: str | None = None) -> LoadSummary:
+         options: Options = Options(), storage_policy: str | None = None, cluster: str | None = None) -> LoadSummary:
     """Cast and insert `records`; the misfits go to `rejects` (JSON Lines: line, reason, raw)."""
     prepared = prepare_table(db, table, records.records, create=True, evolve=evolve, options=options,
-                             storage_policy=storage_policy)
+                             storage_policy=storage_policy, cluster=cluster)
     summary = LoadSummary(read=len(records.records) + len(records.invalid), loaded=0, rejected=0,
                           created=prepared.created, plan=prepared.plan)
     columns = prepared.columns

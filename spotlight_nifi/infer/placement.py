@@ -15,7 +15,8 @@ keeps one code path:
   falls back to `rand()`, where a retry may duplicate rows on another shard. Any MergeTree engine
   keeps its parameters (a ReplacingMergeTree's version and is-deleted columns follow the Keeper path).
 - `altered_on_cluster` turns an `ALTER TABLE <table>` of a clustered table into the same change on
-  `<table>_local` and then on `<table>`, both `ON CLUSTER`, so every node's schema follows.
+  `<table>_local` and then on `<table>`, both `ON CLUSTER`, so every node's schema follows; a
+  mutation (UPDATE, DELETE) touches rows, which only the local tables hold.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def altered_on_cluster(table: str, alter: str, cluster: str | None) -> list[str]
         return [alter]
     change = alter.removeprefix(head)
     on = f"ON CLUSTER {quote(cluster)}"
-    return [f"ALTER TABLE {quote(local_table(table, cluster))} {on} {change}", f"{head}{on} {change}"]
+    local = f"ALTER TABLE {quote(local_table(table, cluster))} {on} {change}"
+    return [local] if change.startswith(("UPDATE ", "DELETE ")) else [local, f"{head}{on} {change}"]
 
 
 def place(table: str, sql: str, columns: Sequence[Column], *, tier_after: str | None = None,

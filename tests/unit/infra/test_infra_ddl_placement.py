@@ -12,7 +12,7 @@ import pytest
 from spotlight_nifi.cli import main
 from spotlight_nifi.errors import InferenceError
 from spotlight_nifi.infer import infer_table
-from spotlight_nifi.infer.placement import clustered, interval, place, tiered
+from spotlight_nifi.infer.placement import altered_on_cluster, clustered, interval, place, tiered
 from tests.unit.infra.conftest import ROOT
 
 RECORDS = [{"id": 1, "kind": "push", "at": "2024-05-01T10:00:00Z"}, {"id": 2, "kind": "pull", "at": "2024-05-02T10:00:00Z"}]
@@ -83,3 +83,15 @@ def test_infer_prints_the_tiered_distributed_ddl_for_a_clustered_server(monkeypa
     assert "CREATE TABLE `events_local` ON CLUSTER `spotlight`" in out
     assert "TTL `created_at` + INTERVAL 30 DAY TO VOLUME 'cold'" in out
     assert "ENGINE = Distributed('spotlight'" in out
+
+
+def test_a_change_on_a_cluster_reaches_every_node_and_a_mutation_only_the_rows() -> None:
+    assert altered_on_cluster("events", "ALTER TABLE `events` ADD COLUMN `x` UInt8", "c") == [
+        "ALTER TABLE `events_local` ON CLUSTER `c` ADD COLUMN `x` UInt8",
+        "ALTER TABLE `events` ON CLUSTER `c` ADD COLUMN `x` UInt8"]
+    assert altered_on_cluster("events", "ALTER TABLE `events` UPDATE `x` = 1 WHERE 1", "c") == [
+        "ALTER TABLE `events_local` ON CLUSTER `c` UPDATE `x` = 1 WHERE 1"]
+    assert altered_on_cluster("events", "ALTER TABLE `events` DROP COLUMN `x`", None) == [
+        "ALTER TABLE `events` DROP COLUMN `x`"]
+    with pytest.raises(ValueError, match="expected an ALTER TABLE of `events`"):
+        altered_on_cluster("events", "ALTER TABLE `other` DROP COLUMN `x`", "c")
