@@ -1,9 +1,14 @@
-"""Real, messy JSON from published packages, downloaded at run time (never committed).
+"""Records for the benches: real, messy JSON from published packages, and seeded record mixes.
 
 Packages are fetched once with their registry's own client (pip, npm) into
-~/.cache/spotlight-nifi/datasets: Reddit API responses recorded in the `praw` sdist's test
-cassettes, GitHub REST API responses in the `github3.py` sdist's, and GitHub webhook payloads
-contributed to `@octokit/webhooks-examples`. `events_stream` puts the three APIs on one topic.
+~/.cache/spotlight-nifi/datasets (never committed): Reddit API responses recorded in the `praw`
+sdist's test cassettes, GitHub REST API responses in the `github3.py` sdist's, and GitHub webhook
+payloads contributed to `@octokit/webhooks-examples`. `events_stream` puts the three APIs on one topic.
+
+`MIXES` are the three record mixes the throughput benches report on, each a seeded generator of
+(record, fits) where `fits` says whether the record fits the table inferred from the fitting ones:
+(a) API events as collectors publish them, (b) wide records, (c) records carrying integers beyond
+64 bits (the exact parse path on every record, our slowest case). `flat` makes records of any width.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ import base64
 import gzip
 import hashlib
 import random
+import string
 import subprocess
 import sys
 import tarfile
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -148,3 +155,81 @@ def unique(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen.add(digest)
             out.append(record)
     return out
+
+
+Mix = Callable[[int, random.Random], tuple[dict[str, Any], bool]]
+
+_EVENTS = ("page.view", "button.click", "checkout.start", "checkout.done", "login", "logout", "search")
+_PATHS = ("/api/v1/orders", "/api/v1/cart", "/api/v1/users/me", "/api/v2/search", "/health")
+_AGENTS = ("Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5) Mobile/15E148",
+           "okhttp/4.12.0", "python-requests/2.32.3")
+_COUNTRIES = ("FR", "DE", "US", "JP", "BR", "IN", "NG")
+_MISFITS = (("request", "status", "timeout"), ("client", "ip", "10.0.0.300"), ("event_id", None, "not-a-uuid"),
+            ("extra", None, {"debug": True}), ("occurred_at", None, "yesterday"))
+"""How the 1% of API events that do not fit are broken: (field, inner field, value)."""
+
+
+def _when(n: int, rng: random.Random) -> str:
+    start = datetime(2024, 5, 1, tzinfo=timezone.utc) + timedelta(seconds=n * 3, milliseconds=rng.randint(0, 999))
+    return start.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def api_event(n: int, rng: random.Random) -> tuple[dict[str, Any], bool]:
+    """An API gateway event: UUIDs, timestamps, an IPv4 address, small integers, strings, nested
+    objects, arrays, a nullable field; one in 100 does not fit (a wrong type, a bad address or UUID,
+    a field the table lacks)."""
+    record: dict[str, Any] = {
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "event": rng.choice(_EVENTS), "occurred_at": _when(n, rng),
+        "client": {"ip": f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                   "agent": rng.choice(_AGENTS), "country": rng.choice(_COUNTRIES)},
+        "user": {"id": rng.randint(1, 2_000_000), "name": "".join(rng.choices(string.ascii_lowercase, k=8)),
+                 "roles": rng.sample(["admin", "buyer", "seller", "staff"], rng.randint(0, 2)), "verified": n % 3 != 0},
+        "request": {"method": rng.choice(["GET", "POST", "PUT"]), "path": rng.choice(_PATHS),
+                    "status": rng.choice([200, 200, 200, 201, 204, 400, 404, 500]),
+                    "latency_ms": round(rng.uniform(0.5, 900), 3), "bytes": rng.randint(0, 60_000)},
+        "session": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "referrer": None if n % 5 else f"https://example.com/{rng.randint(1, 99)}",
+        "amount_cents": rng.randint(0, 500_000),
+        "tags": rng.sample(["a", "b", "mobile", "beta", "eu"], rng.randint(0, 3)),
+    }
+    if n % 100 != 99:
+        return record, True
+    field, inner, value = _MISFITS[(n // 100) % len(_MISFITS)]
+    if inner is None:
+        record[field] = value
+    else:
+        record[field] = {**record[field], inner: value}
+    return record, False
+
+
+def flat(width: int) -> Mix:
+    """Records of `width` top-level fields cycling through integers, strings, numbers, booleans and
+    timestamps; all fit."""
+    def make(n: int, rng: random.Random) -> tuple[dict[str, Any], bool]:
+        kinds = (lambda: rng.randint(0, 60_000), lambda: f"v{rng.randint(0, 999)}",
+                 lambda: round(rng.random() * 1e4, 2), lambda: rng.random() < 0.5, lambda: _when(n, rng))
+        return {f"c{i:04d}": kinds[i % len(kinds)]() for i in range(width)}, True
+    return make
+
+
+def big_integers(n: int, rng: random.Random) -> tuple[dict[str, Any], bool]:
+    """An event with integers beyond 64 bits (2^70 and up) next to ordinary fields; all fit."""
+    return {"id": 1_000_000 + n, "serial": 2**70 + n * 7919, "ledger": -(2**90) - n,
+            "event": rng.choice(_EVENTS), "at": _when(n, rng),
+            "user": {"name": f"u{rng.randint(0, 999)}", "ip": f"10.{n % 256}.{(n >> 8) % 256}.{n % 200}"},
+            "amount": round(rng.uniform(0, 500), 2), "qty": rng.randint(1, 60000)}, True
+
+
+MIXES: dict[str, tuple[str, Mix]] = {
+    "a": ("API events (UUIDs, timestamps, IPs, nested, arrays, 1% misfits)", api_event),
+    "b": ("wide records (200 columns)", flat(200)),
+    "c": ("integers beyond 64 bits on every record", big_integers),
+}
+
+
+def mix(name: str, count: int, seed: int = 7) -> list[tuple[dict[str, Any], bool]]:
+    """`count` records of a mix, each with whether it fits."""
+    rng = random.Random(seed)
+    make = MIXES[name][1]
+    return [make(n, rng) for n in range(count)]

@@ -42,7 +42,7 @@ Converter = Callable[[Any], Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _WIDE = Context(prec=100)  # Decimal(76, S) needs more than the default 28 digits
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}", re.ASCII)
+IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}", re.ASCII)
 """Exactly the strings `detect.ipv4` accepts (canonical dotted quads), without parsing them twice."""
 _DATETIME = re.compile(r"((?:19|2[0-2])\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:Z|\+00:00)?", re.ASCII)
 """The ASCII spellings `detect.iso_datetime` accepts, years 1900-2299, all UTC: the local time
@@ -50,7 +50,7 @@ _DATETIME = re.compile(r"((?:19|2[0-2])\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
-class _Unfit(Exception):
+class Unfit(Exception):
     """A value does not fit a type; the caster adds the field and column."""
 
 
@@ -72,6 +72,35 @@ def json_text(value: Any) -> str:
     return json_bytes(value).decode()
 
 
+def _rendered(value: Any) -> Any:
+    if type(value) is Decimal:
+        return orjson.Fragment(format(value, "f").encode())
+    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return str(value)
+    raise TypeError(f"cannot send {type(value).__name__} to ClickHouse")
+
+
+def _exact_integers(value: Any) -> Any:
+    """Integers beyond 64 bits as raw JSON numbers (orjson refuses them)."""
+    kind = type(value)
+    if kind is int and not -(2**63) <= value < 2**64:
+        return orjson.Fragment(str(value).encode())
+    if kind is dict:
+        return {k: _exact_integers(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_exact_integers(v) for v in value]
+    return value
+
+
+def render_row(row: Sequence[Any]) -> bytes:
+    """A row as one JSONCompactEachRow line: ClickHouse reads back exactly the values a row holds
+    (Decimals and integers beyond 64 bits as raw numbers, times in ISO-8601 UTC, addresses as text)."""
+    try:
+        return orjson.dumps(row, default=_rendered)
+    except TypeError:
+        return orjson.dumps(_exact_integers(row), default=_rendered)
+
+
 def _kind(value: Any) -> str:
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", dict: "an object",
             list: "an array", type(None): "null"}.get(type(value), type(value).__name__)
@@ -82,9 +111,9 @@ def _integer(typ: CHType) -> Converter:
 
     def convert(value: Any) -> int:
         if type(value) is not int:
-            raise _Unfit(f"is {_kind(value)}, not an integer")
+            raise Unfit(f"is {_kind(value)}, not an integer")
         if not lo <= value <= hi:
-            raise _Unfit(f"{value} is outside {typ.name} [{lo}, {hi}]")
+            raise Unfit(f"{value} is outside {typ.name} [{lo}, {hi}]")
         return value
     return convert
 
@@ -96,7 +125,7 @@ def _float64(typ: CHType) -> Converter:
             return value
         if kind is int and -MAX_EXACT_FLOAT_INT <= value <= MAX_EXACT_FLOAT_INT:
             return float(value)
-        raise _Unfit(f"is {_kind(value)}, not a number exact in Float64" if kind is int else f"is {_kind(value)}, not a number")
+        raise Unfit(f"is {_kind(value)}, not a number exact in Float64" if kind is int else f"is {_kind(value)}, not a number")
     return convert
 
 
@@ -105,14 +134,14 @@ def _decimal(typ: CHType) -> Converter:
 
     def convert(value: Any) -> Decimal:
         if type(value) not in (int, float):
-            raise _Unfit(f"is {_kind(value)}, not a number")
+            raise Unfit(f"is {_kind(value)}, not a number")
         number = Decimal(repr(value)) if type(value) is float else Decimal(value)
         try:
             exact = number.quantize(Decimal(1).scaleb(-scale), context=_WIDE)
         except InvalidOperation:
-            raise _Unfit(f"{_show(value)} does not fit {typ}") from None
+            raise Unfit(f"{_show(value)} does not fit {typ}") from None
         if exact != number or len(exact.as_tuple().digits) > precision:
-            raise _Unfit(f"{_show(value)} does not fit {typ}")
+            raise Unfit(f"{_show(value)} does not fit {typ}")
         return exact
     return convert
 
@@ -120,7 +149,7 @@ def _decimal(typ: CHType) -> Converter:
 def _bool(typ: CHType) -> Converter:
     def convert(value: Any) -> bool:
         if type(value) is not bool:
-            raise _Unfit(f"is {_kind(value)}, not a boolean")
+            raise Unfit(f"is {_kind(value)}, not a boolean")
         return value
     return convert
 
@@ -128,7 +157,7 @@ def _bool(typ: CHType) -> Converter:
 def _string(typ: CHType) -> Converter:
     def convert(value: Any) -> str:
         if type(value) is not str:
-            raise _Unfit(f"is {_kind(value)}, not a string")
+            raise Unfit(f"is {_kind(value)}, not a string")
         return value
     return convert
 
@@ -137,7 +166,7 @@ def _detected(detector: Callable[[str], CHType | None], make: Callable[[str], An
     def factory(typ: CHType) -> Converter:
         def convert(value: Any) -> Any:
             if type(value) is not str or detector(value) is None:
-                raise _Unfit(f"{_show(value)} is not {what}")
+                raise Unfit(f"{_show(value)} is not {what}")
             return make(value)
         return convert
     return factory
@@ -145,8 +174,8 @@ def _detected(detector: Callable[[str], CHType | None], make: Callable[[str], An
 
 def _ipv4(typ: CHType) -> Converter:
     def convert(value: Any) -> ipaddress.IPv4Address:
-        if type(value) is not str or _IPV4.fullmatch(value) is None:
-            raise _Unfit(f"{_show(value)} is not an IPv4 address")
+        if type(value) is not str or IPV4.fullmatch(value) is None:
+            raise Unfit(f"{_show(value)} is not an IPv4 address")
         return ipaddress.IPv4Address(int.from_bytes(inet_aton(value), "big"))
     return convert
 
@@ -161,7 +190,7 @@ def _ipv6(typ: CHType) -> Converter:
                 address = None
             if address is not None and address.ipv4_mapped is None and str(address) == value:
                 return address
-        raise _Unfit(f"{_show(value)} is not a canonical IPv6 address")
+        raise Unfit(f"{_show(value)} is not a canonical IPv6 address")
     return convert
 
 
@@ -176,7 +205,7 @@ def _date(typ: CHType) -> Converter:
                 pass
         found = detect.iso_date(value) if type(value) is str else None
         if found is None or (typ.name == "Date" and found.name != "Date"):
-            raise _Unfit(f"{_show(value)} is not an ISO date within {typ.name}")
+            raise Unfit(f"{_show(value)} is not an ISO date within {typ.name}")
         return date.fromisoformat(value)
     return convert
 
@@ -199,7 +228,7 @@ def _datetime64(typ: CHType) -> Converter:
                     pass
             found = detect.iso_datetime(value)
             if found is None or found.args[0] > precision:  # type: ignore[operator]
-                raise _Unfit(f"{_show(value)} is not an ISO-8601 UTC time with at most {precision} fractional digits")
+                raise Unfit(f"{_show(value)} is not an ISO-8601 UTC time with at most {precision} fractional digits")
             return detect.parse_datetime(value)
         if kind is int or kind is float:
             lo, hi = detect.EPOCH_SECONDS
@@ -210,7 +239,7 @@ def _datetime64(typ: CHType) -> Converter:
             lo, hi = detect.EPOCH_MILLIS
             if kind is int and lo <= value <= hi and precision >= 3:
                 return _EPOCH + timedelta(milliseconds=value)
-        raise _Unfit(f"{_show(value)} is not an ISO-8601 UTC time or an epoch in seconds/milliseconds")
+        raise Unfit(f"{_show(value)} is not an ISO-8601 UTC time or an epoch in seconds/milliseconds")
     return convert
 
 
@@ -251,7 +280,7 @@ def _array(of: CHType) -> Converter:
 
     def convert(value: Any) -> list[Any]:
         if type(value) is not list:
-            raise _Unfit(f"is {_kind(value)}, not an array")
+            raise Unfit(f"is {_kind(value)}, not an array")
         for item in value:  # integers are their own value: checked without a call each
             if type(item) is not int or not lo <= item <= hi:
                 return [element(item) for item in value]
@@ -281,18 +310,18 @@ class _Hint:
 
 
 def _dynamic(value: Any) -> Any:
-    """`value` unchanged when a JSON column stores it exactly; `_Unfit` otherwise."""
+    """`value` unchanged when a JSON column stores it exactly; `Unfit` otherwise."""
     kind = type(value)
     if kind is int:
         if not _DYNAMIC_INT[0] <= value <= _DYNAMIC_INT[1]:
-            raise _Unfit
+            raise Unfit
     elif kind is dict or kind is list:
         try:
             text = orjson.dumps(value)  # refuses integers beyond 64 bits, in C
         except TypeError:
-            raise _Unfit from None
+            raise Unfit from None
         if ESCAPED_DOT.encode() in text and _dynamic_misfit(value, ()) is not None:
-            raise _Unfit
+            raise Unfit
     return value
 
 
@@ -315,7 +344,7 @@ FastWalk = Callable[[dict[str, Any], list[Any], "dict[str, Any] | None"], bool]
 
 
 def _fast_walk(tree: dict[Any, Any], convert: tuple[Converter, ...]) -> FastWalk:
-    """The walk for records that fit: no paths, no flags; `_Unfit` at the first doubt. `bag` is the
+    """The walk for records that fit: no paths, no flags; `Unfit` at the first doubt. `bag` is the
     object inside a JSON column that takes the fields no column claims (None outside one). True
     when every field under `tree` was there (no missing column to look for)."""
     root = tree.get(None)
@@ -331,7 +360,7 @@ def _fast_walk(tree: dict[Any, Any], convert: tuple[Converter, ...]) -> FastWalk
             entry = entries.get(key)
             if entry is None:
                 if bag is None:
-                    raise _Unfit
+                    raise Unfit
                 bag[key] = _dynamic(value)
                 continue
             matched += 1
@@ -355,7 +384,7 @@ def _fast_walk(tree: dict[Any, Any], convert: tuple[Converter, ...]) -> FastWalk
                 bag[key] = _dynamic(value)  # a scalar where columns expect an object: the JSON column keeps it
                 complete = False
             else:
-                raise _Unfit
+                raise Unfit
         return complete and matched == size
     return walk
 
@@ -375,13 +404,24 @@ class Caster:
     _fast: FastWalk
     _blank: tuple[Any, ...]
 
+    @property
+    def tree(self) -> dict[Any, Any]:
+        """Field name → column index, the tree of a nested object, or a JSON column's typed path
+        (`_Hint`); key None marks the JSON column taking a level's unclaimed fields."""
+        return self._tree
+
+    @property
+    def converters(self) -> tuple[Converter, ...]:
+        """Each column's converter, in column order (`Unfit` for a value that does not fit)."""
+        return self._convert
+
     def cast(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
         """The row for `record`, or RecordCastError with the one reason it does not fit."""
         if type(record) is dict:
             row = list(self._blank)
             try:
                 complete = self._fast(record, row, None)
-            except _Unfit:
+            except Unfit:
                 complete = None
             if complete or (complete is False and all(row[index] is not _ABSENT for index in self._required)):
                 return tuple(row)
@@ -432,7 +472,7 @@ class Caster:
     def _converted(self, index: int, value: Any) -> Any:
         try:
             return self._convert[index](value)
-        except _Unfit as unfit:
+        except Unfit as unfit:
             column = self.columns[index]
             field = _dotted(column.path)
             reason = f"is null and column `{column.name}` is not Nullable" if value is None else \
@@ -442,7 +482,7 @@ class Caster:
     def _hinted(self, hint: _Hint, value: Any) -> Any:
         try:
             return hint.convert(value)
-        except _Unfit as unfit:
+        except Unfit as unfit:
             column = self.columns[hint.column]
             field = _dotted(hint.path)
             inside = _dotted(hint.path[len(column.path):])
@@ -486,11 +526,11 @@ class SourcedCaster(Caster):
         for index, position in self.coordinates:
             try:
                 row[index] = convert[index](source[position])
-            except _Unfit as unfit:
+            except Unfit as unfit:
                 raise self._misfit(index, source[position], unfit) from None
         return tuple(row)
 
-    def _misfit(self, index: int, value: Any, unfit: _Unfit) -> RecordCastError:
+    def _misfit(self, index: int, value: Any, unfit: Unfit) -> RecordCastError:
         column = self.columns[index]
         what = f"the record's Kafka {WHAT[column.name]}"
         if value is None:

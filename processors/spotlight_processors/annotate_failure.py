@@ -22,8 +22,8 @@ class AnnotateFailure(FlowFileTransform):
         description = ('Turns any failed FlowFile into one failure-DB record: raw bytes, topic, partition, offset, '
                        'flow, processor and reason.')
         tags = ['spotlight', 'failure', 'dead letter', 'kafka', 'postgresql']
-        dependencies = ['spotlight-nifi==0.1.0', 'orjson>=3.9', 'clickhouse-connect>=0.8', 'genson>=1.3',
-                        'jsonschema>=4.20']
+        dependencies = ['spotlight-nifi==0.1.0', 'orjson>=3.9', 'msgspec>=0.18', 'clickhouse-connect>=0.8',
+                        'genson>=1.3', 'jsonschema>=4.20']
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()

@@ -24,8 +24,8 @@ class CastToClickHouse(FlowFileTransform):
                        'each: a record that fits carries its value, one that does not carries its reason and raw '
                        'bytes. failure is for the whole batch only (ClickHouse unreachable, table missing).')
         tags = ['spotlight', 'clickhouse', 'json', 'cast', 'schema', 'kafka']
-        dependencies = ['spotlight-nifi==0.1.0', 'orjson>=3.9', 'clickhouse-connect>=0.8', 'genson>=1.3',
-                        'jsonschema>=4.20']
+        dependencies = ['spotlight-nifi==0.1.0', 'orjson>=3.9', 'msgspec>=0.18', 'clickhouse-connect>=0.8',
+                        'genson>=1.3', 'jsonschema>=4.20']
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()

@@ -22,8 +22,8 @@ class InsertClickHouse(FlowFileTransform):
         version = '0.1.0'
         description = 'Inserts a batch of cast JSON records into ClickHouse in one native insert.'
         tags = ['spotlight', 'clickhouse', 'insert', 'put', 'database']
-        dependencies = ['spotlight-nifi==0.1.0', 'orjson>=3.9', 'clickhouse-connect>=0.8', 'genson>=1.3',
-                        'jsonschema>=4.20']
+        dependencies = ['spotlight-nifi==0.1.0', 'orjson>=3.9', 'msgspec>=0.18', 'clickhouse-connect>=0.8',
+                        'genson>=1.3', 'jsonschema>=4.20']
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()

@@ -17,7 +17,8 @@ from uuid import UUID
 import orjson
 from chdb import session
 
-from spotlight_nifi.clickhouse.interface import JSON_COLUMN_SETTINGS, CatalogQueries, insert_token, refused
+from spotlight_nifi.clickhouse.interface import (JSON_COLUMN_SETTINGS, CatalogQueries, JSONRows, Rows, insert_token,
+                                                 refused)
 from spotlight_nifi.errors import ClickHouseError
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.names import literal, quote
@@ -87,17 +88,19 @@ class Embedded(CatalogQueries):
         data = self._run(sql, "JSONCompact").bytes()
         return [tuple(row) for row in parse_json(data)["data"]] if data else []
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-               token: str | None = None) -> None:
+    def insert(self, table: str, columns: Sequence[str], rows: Rows, token: str | None = None) -> None:
         """One INSERT per `_BATCH` rows, each with its own token derived from `token` (a retry
         re-sends the same chunks, so each is recognised)."""
         names = list(columns)
         into = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in names)}) {_INSERT_SETTINGS}"
         base = insert_token(token)
         for number, start in enumerate(range(0, len(rows), _BATCH)):
-            body = b"\n".join(_line(names, row) for row in rows[start:start + _BATCH])
             chunk = literal(f"{base}/{number}")
-            self._run(f"{into}, insert_deduplication_token = {chunk} FORMAT JSONEachRow\n" + body.decode())
+            if isinstance(rows, JSONRows):
+                body, fmt = rows.text(start, start + _BATCH), "JSONCompactEachRow"
+            else:
+                body, fmt = b"\n".join(_line(names, row) for row in rows[start:start + _BATCH]), "JSONEachRow"
+            self._run(f"{into}, insert_deduplication_token = {chunk} FORMAT {fmt}\n" + body.decode())
 
     def file_lines(self, path: Path) -> str | None:
         """A local file as a table of its lines (`line`; `_row_number` counts from 0), read by the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -26,6 +27,29 @@ strings (not dates re-spelled by ClickHouse), and a dot in a key stays part of t
 nested path that could collide with another)."""
 
 
+@dataclass(frozen=True)
+class JSONRows:
+    """Rows already written as JSONCompactEachRow in the insert's column order (`cast.render_row`), one a
+    line, each line ending with a newline: a backend sends their text as it is, without a Python value
+    in between."""
+
+    data: bytes
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def text(self, start: int = 0, stop: int | None = None) -> bytes:
+        """The lines of rows `start:stop`."""
+        if start == 0 and (stop is None or stop >= self.count):
+            return self.data
+        return b"".join(line + b"\n" for line in self.data.split(b"\n")[:self.count][start:stop])
+
+
+Rows = Sequence[Sequence[Any]] | JSONRows
+"""What `insert` takes: Python rows, or rows already written as JSON."""
+
+
 class ClickHouse(Protocol):
     """What the loader and the CLI need from ClickHouse."""
 
@@ -33,8 +57,7 @@ class ClickHouse(Protocol):
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-               token: str | None = None) -> None:
+    def insert(self, table: str, columns: Sequence[str], rows: Rows, token: str | None = None) -> None:
         """Insert `rows`; an insert whose `token` the table has already seen is skipped (see `insert_token`)."""
         ...
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from spotlight_nifi.clickhouse.interface import JSON_COLUMN_SETTINGS, CatalogQueries, insert_token, refused
+from spotlight_nifi.clickhouse.interface import (JSON_COLUMN_SETTINGS, CatalogQueries, JSONRows, Rows, insert_token,
+                                                 refused)
 from spotlight_nifi.errors import ClickHouseError, ConfigError
 
 
@@ -31,6 +32,10 @@ class ServerAddress:
         database = parts.path.strip("/") or parse_qs(parts.query).get("database", ["default"])[0]
         return cls(parts.hostname, parts.port or (8443 if secure else 8123), secure,
                    unquote(parts.username or "default"), unquote(parts.password or ""), database)
+
+
+_TEXT_SETTINGS = {"date_time_input_format": "best_effort", "input_format_skip_unknown_fields": 0}
+"""How rows sent as text are read: the embedded engine's insert settings."""
 
 
 class Server(CatalogQueries):
@@ -63,12 +68,16 @@ class Server(CatalogQueries):
         except Exception as error:
             raise refused(sql, error) from None
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-               token: str | None = None) -> None:
-        """One insert; the server splits it into blocks and keeps the token per block."""
+    def insert(self, table: str, columns: Sequence[str], rows: Rows, token: str | None = None) -> None:
+        """One insert; the server splits it into blocks and keeps the token per block. Rows already
+        written as JSON go as JSONCompactEachRow text, parsed by the server as the embedded engine does."""
+        settings = {"insert_deduplication_token": insert_token(token), **JSON_COLUMN_SETTINGS}
         try:
-            self._client.insert(table, [list(r) for r in rows], column_names=list(columns),
-                                settings={"insert_deduplication_token": insert_token(token), **JSON_COLUMN_SETTINGS})
+            if isinstance(rows, JSONRows):
+                self._client.raw_insert(table, list(columns), rows.text(), fmt="JSONCompactEachRow",
+                                        settings={**settings, **_TEXT_SETTINGS})
+            else:
+                self._client.insert(table, [list(r) for r in rows], column_names=list(columns), settings=settings)
         except Exception as error:
             raise ClickHouseError(f"ClickHouse refused the insert into `{table}`: {error}") from None
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import base64
 import gc
+import re
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import islice
 from dataclasses import dataclass, field, replace
+from itertools import chain, islice
 from typing import Any, NamedTuple
 
 import orjson
@@ -40,6 +41,11 @@ _DIGITS_TO_ZERO = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range
 scans a FlowFile ten times faster than a regular expression over it."""
 WRAPPER_FIELDS = frozenset({"key", "value", "headers", "metadata"})
 _BOM = b"\xef\xbb\xbf"
+_BLANK = b" \t\r"
+BLOCK = 1 << 20
+"""How much of a FlowFile's JSON Lines is split into lines at a time."""
+_ARRAY = re.compile(rb"[ \t\r\n\xef\xbb\xbf]*\[")
+"""What `bytes.lstrip` of whitespace and BOM bytes, then `[`, finds."""
 
 
 HTTP_BATCH = "Spotlight-Batch"
@@ -119,8 +125,8 @@ class Item:
 class CastBatch:
     """The items that fit the table, and the items that did not, each with its reason.
 
-    The rows themselves are not kept: the envelope carries each record's value, and InsertClickHouse
-    casts again against the table as it is at insert time.
+    The rows themselves are not kept, so `envelope.encode` of a batch writes none and InsertClickHouse
+    casts its lines again; CastToClickHouse writes each row as it casts (`steps.cast_records`).
     """
 
     good: list[Item] = field(default_factory=list)
@@ -154,7 +160,7 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def _key_bytes(key: Any) -> bytes | None:
+def key_bytes(key: Any) -> bytes | None:
     """A wrapper's key as bytes: text as UTF-8, a byte array (Java's signed bytes) as is, else its JSON."""
     if key is None:
         return None
@@ -174,7 +180,7 @@ def is_wrapper(value: Any) -> bool:
 def unwrap(wrapper: dict[str, Any], repairs: tuple[str, ...] = ()) -> Item:
     metadata = wrapper["metadata"]
     source = Source(metadata.get("topic"), metadata.get("partition"), metadata.get("offset"),
-                    metadata.get("timestamp"), _key_bytes(wrapper.get("key")))
+                    metadata.get("timestamp"), key_bytes(wrapper.get("key")))
     value = wrapper["value"]
     if value is None:
         return Item(b"", source, reason="empty Kafka message (no value)", repairs=repairs)
@@ -285,10 +291,35 @@ def json_lines(data: bytes) -> list[Any]:
     return [_loads(line, exact) for line, exact in _lines(data)]
 
 
+def is_array(data: bytes) -> bool:
+    """Whether `data` is one JSON array of records (else JSON Lines), found without copying it."""
+    return _ARRAY.match(data) is not None
+
+
+def read_head(data: bytes, size: int, *, lenient: bool = True, attributes: Mapping[str, str] | None = None
+              ) -> tuple[list[Item], Iterator[tuple[bytes, Source]]]:
+    """The items of the first records, up to the `size`-th object record (to infer or evolve a table
+    from), and the lines after them, not read yet. A JSON array is read whole: no lines are left."""
+    attributes = attributes or {}
+    if is_array(data):
+        return read_batch(data, lenient=lenient, attributes=attributes), iter(())
+    lines = sourced_lines(data, attributes)
+    items: list[Item] = []
+    objects = 0
+    while objects < size:
+        found = next(lines, None)
+        if found is None:
+            break
+        item = read_line(found[0], found[1], lenient=lenient)
+        items.append(item)
+        objects += item.parsed and type(item.record) is dict
+    return items, lines
+
+
 def read_batch(data: bytes, *, lenient: bool = True, attributes: Mapping[str, str] | None = None) -> list[Item]:
     """One Item per record in `data` (JSON Lines or a JSON array), in order."""
     attributes = attributes or {}
-    if data.lstrip(b" \t\r\n" + _BOM)[:1] == b"[":
+    if is_array(data):
         value, repairs, reason = _parse(data, lenient, data.translate(_DIGITS_TO_ZERO).find(_DIGIT_RUN) != -1)
         if reason is not None or type(value) is not list:
             return [Item(data, Source.from_attributes(attributes, True), reason=reason or "not a JSON array")]
@@ -296,39 +327,70 @@ def read_batch(data: bytes, *, lenient: bool = True, attributes: Mapping[str, st
         return [_item(v, None, repairs, source.at(i)) for i, v in enumerate(value)]
     lines = _lines(data)
     batch_source = Source.from_attributes(attributes, len(lines) == 1)
-    items = []
-    for index, (line, exact) in enumerate(lines):
-        source = batch_source.at(index)
-        if not exact:
-            try:
-                items.append(_item(orjson.loads(line), line, (), source))
-                continue
-            except orjson.JSONDecodeError:
-                pass
-        value, repairs, reason = _parse(line, lenient, True)
-        items.append(Item(line, source, reason=reason) if reason is not None else _item(value, line, repairs, source))
-    return items
+    return [read_line(line, batch_source.at(index), lenient=lenient, exact=exact)
+            for index, (line, exact) in enumerate(lines)]
+
+
+def read_line(line: bytes, source: Source, *, lenient: bool = True, exact: bool | None = None) -> Item:
+    """The Item of one JSON Lines record; `exact` when it may hold integers beyond 64 bits (None: look)."""
+    if exact is None:
+        exact = line.translate(_DIGITS_TO_ZERO).find(_DIGIT_RUN) != -1
+    if not exact:
+        try:
+            return _item(orjson.loads(line), line, (), source)
+        except orjson.JSONDecodeError:
+            pass
+    value, repairs, reason = _parse(line, lenient, True)
+    return Item(line, source, reason=reason) if reason is not None else _item(value, line, repairs, source)
+
+
+def non_blank_lines(data: bytes) -> Iterator[bytes]:
+    """The non-blank lines of JSON Lines, a block of `BLOCK` bytes split at a time: a FlowFile is
+    never copied whole."""
+    start, size = 0, len(data)
+    while start < size:
+        end = data.find(b"\n", start + BLOCK)
+        end = size if end == -1 else end
+        for line in data[start:end].split(b"\n"):
+            if line and (line[0] not in _BLANK or line.strip(_BLANK)):
+                yield line
+        start = end + 1
+
+
+def sourced_lines(data: bytes, attributes: Mapping[str, str]) -> Iterator[tuple[bytes, Source]]:
+    """Each non-blank line with its source as `read_batch` gives it (a one-line FlowFile's from its attributes)."""
+    lines = non_blank_lines(data)
+    first, second = next(lines, None), next(lines, None)
+    source = Source.from_attributes(attributes, first is not None and second is None)
+    every = chain((line for line in (first, second) if line is not None), lines)
+    if source.at(1) is source:  # records that take no position share the FlowFile's source
+        yield from ((line, source) for line in every)
+        return
+    for index, line in enumerate(every):
+        yield line, source.at(index)
 
 
 def cast_batch(items: Sequence[Item], caster: Caster) -> CastBatch:
     """Cast every parsed item; each item ends up in exactly one of `good` or `failed`. Only a table with
     Kafka coordinate columns reads the items' sources."""
     batch = CastBatch()
-    sourced = caster if isinstance(caster, SourcedCaster) else None
     for item in items:
-        if not item.parsed:
-            batch.failed.append(item)
-            continue
-        try:
-            if sourced is None:
-                caster.cast(item.record)
-            else:
-                sourced.cast_from(item.record, item.source)
-        except RecordCastError as error:
-            batch.failed.append(replace(item, reason=error.reason))
-            continue
-        batch.good.append(item)
+        cast, row = cast_item(item, caster)
+        (batch.failed if row is None else batch.good).append(cast)
     return batch
+
+
+def cast_item(item: Item, caster: Caster) -> tuple[Item, tuple[Any, ...] | None]:
+    """The item and its row when it fits; the item with its reason and None when it does not. Only a
+    table with Kafka coordinate columns reads the item's source."""
+    if not item.parsed:
+        return item, None
+    try:
+        if isinstance(caster, SourcedCaster):
+            return item, caster.cast_from(item.record, item.source)
+        return item, caster.cast(item.record)
+    except RecordCastError as error:
+        return replace(item, reason=error.reason), None
 
 
 def sample(items: Sequence[Item], size: int) -> list[Item]:

@@ -48,14 +48,11 @@ def failure_records(content: bytes, attributes: Mapping[str, str], *, flow: str)
     reason = attributes.get(envelope.FAILURE_REASON)
     processor = attributes.get(envelope.FAILURE_PROCESSOR, "")
     if attributes.get(envelope.CONTENT) == envelope.ENVELOPES:
-        if reason is None and attributes.get(envelope.FAILED) == "0":
-            return []
-        lines = envelope.decode(content)
         if reason is None:
             return [failure_record(e.payload, e.source, flow=flow, processor="CastToClickHouse", reason=e.reason or "")
-                    for e in lines if not e.fits]
+                    for e in _misfits(content, attributes.get(envelope.FAILED))]
         return [failure_record(e.raw(), e.source, flow=flow, processor=processor, reason=reason)
-                for e in lines if e.fits]
+                for e in envelope.decode(content) if e.fits]
     if reason is not None:
         return [failure_record(item.payload(), item.source, flow=flow, processor=processor, reason=item.reason or reason)
                 for item in read_batch(content, lenient=True, attributes=attributes)]
@@ -63,6 +60,13 @@ def failure_records(content: bytes, attributes: Mapping[str, str], *, flow: str)
     kafka = source.topic is not None
     return [failure_record(content, source, flow=flow, processor="ConsumeKafka" if kafka else "unknown",
                            reason=PARSE_FAILURE if kafka else UNKNOWN_FAILURE)]
+
+
+def _misfits(content: bytes, failed: str | None) -> list[envelope.Envelope]:
+    """The misfit lines of a cast `success` copy: only its last lines when it says how many."""
+    if failed is not None and failed.isdigit():
+        return envelope.misfits(content, int(failed))
+    return [e for e in envelope.decode(content) if not e.fits]
 
 
 def encode(records: Iterable[dict[str, Any]]) -> bytes:

@@ -15,7 +15,8 @@ from spotlight_nifi.ingest.steps import Outcome, failed
 from spotlight_nifi.processor_specs import ProcessorProperty, PythonProcessorSpec
 
 ATTRIBUTES_READ = ("kafka.topic", "kafka.partition", "kafka.offset", "kafka.key", HTTP_BATCH, envelope.CONTENT,
-                   envelope.FAILED, envelope.FAILURE_REASON, envelope.FAILURE_PROCESSOR, envelope.FLOWFILE_UUID)
+                   envelope.COLUMNS, envelope.FAILED, envelope.FAILURE_REASON, envelope.FAILURE_PROCESSOR,
+                   envelope.FLOWFILE_UUID)
 
 
 def _descriptor(prop: ProcessorProperty) -> Any:

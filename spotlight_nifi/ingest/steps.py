@@ -8,18 +8,21 @@ reason, so AnnotateFailure can say why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from spotlight_nifi.cast import Caster, SourcedCaster, compile_caster
 from spotlight_nifi.clickhouse import ClickHouse, connect
+from spotlight_nifi.clickhouse.interface import JSONRows
 from spotlight_nifi.clickhouse.tables import prepare_table, table_columns
 from spotlight_nifi.errors import ConfigError, RecordCastError, SchemaEvolutionError, SpotlightError
 from spotlight_nifi.infer.types import Column
 from spotlight_nifi.ingest import envelope, failure_record
-from spotlight_nifi.ingest.batch import HTTP_BATCH, Item, Source, cast_batch, gc_paused, read_batch, sample
+from spotlight_nifi.ingest.batch import HTTP_BATCH, Item, Source, cast_item, gc_paused, read_head, read_line, sample
+from spotlight_nifi.ingest.typed import typed_reader
 from spotlight_nifi.processor_specs import CAST, INSERT
 
 SchemaMode = Literal["create", "evolve", "reject"]
@@ -28,10 +31,11 @@ _MODES: dict[str | None, SchemaMode] = {"create": "create", "evolve": "evolve", 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One FlowFileTransformResult: the relationship, new content (None keeps it), attributes."""
+    """One FlowFileTransformResult: the relationship, new content (None keeps it; a bytearray is
+    handed over as it is, never copied), attributes."""
 
     relationship: Literal["success", "failure"]
-    contents: bytes | None = None
+    contents: bytes | bytearray | None = None
     attributes: dict[str, str] = field(default_factory=dict)
 
 
@@ -109,13 +113,27 @@ def _columns(db: ClickHouse, table: str, items: Sequence[Item], mode: SchemaMode
                          evolve=mode == "evolve", kafka_coordinates=coordinates).columns
 
 
+Head = tuple[list[Item], Iterator[tuple[bytes, Source]], "list[Column] | None"]
+
+
+def _head_and_columns(db: ClickHouse, content: bytes, attributes: Mapping[str, str], table: str, mode: SchemaMode,
+                      sample_size: int, lenient: bool) -> Head:
+    """The records read to prepare the table, the lines left, and the table's columns. Only a table to
+    create or evolve needs samples: an existing one in `create` or `reject` mode is read from none."""
+    existing = table_columns(db, table) if mode != "evolve" else None
+    size = 0 if existing is not None else sample_size
+    head, rest = read_head(content, size, lenient=lenient, attributes=attributes)
+    if existing is not None:
+        return head, rest, existing
+    return head, rest, _columns(db, table, sample(head, sample_size), mode)
+
+
 def cast_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str], *, table: str,
                   mode: SchemaMode = "reject", sample_size: int = 1000, lenient: bool = True) -> Outcome:
     """CastToClickHouse: every record read leaves in the envelope FlowFile, fitting or with its reason."""
     with gc_paused():
-        items = read_batch(content, lenient=lenient, attributes=attributes)
         try:
-            columns = _columns(db, table, sample(items, sample_size), mode)
+            head, rest, columns = _head_and_columns(db, content, attributes, table, mode, sample_size, lenient)
             if columns is None:
                 why = "Schema Mode is `reject`" if mode == "reject" else "no record to infer its columns from"
                 return failed(CAST.type, f"table `{table}` does not exist and {why}")
@@ -124,8 +142,31 @@ def cast_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str],
             return failed(CAST.type, f"table `{table}`: {error}")
         except SpotlightError as error:
             return failed(CAST.type, str(error))
-        batch = cast_batch(items, caster)
-        return Outcome("success", envelope.encode(batch), {**envelope.counts(batch), envelope.TABLE: table})
+        writer = cast_records(head, rest, caster, lenient=lenient)
+        return Outcome("success", writer.content(), {**writer.counts(), envelope.TABLE: table,
+                                                     envelope.COLUMNS: envelope.columns_id(columns)})
+
+
+def cast_records(items: Iterable[Item], lines: Iterable[tuple[bytes, Source]], caster: Caster, *,
+                 lenient: bool = True) -> envelope.Writer:
+    """The envelope of records already read (`items`) and of raw lines: each line takes the typed fast
+    path when it can (`typed.TypedReader`, its fields in the order of the first line's record), else
+    is read and cast one by one as before, as are the first two lines (to tell the order)."""
+    writer = envelope.Writer()
+    for item in items:
+        writer.add(*cast_item(item, caster))
+    lines = iter(lines)
+    first = [read_line(line, source, lenient=lenient) for line, source in itertools.islice(lines, 2)]
+    for item in first:
+        writer.add(*cast_item(item, caster))
+    fast = typed_reader(caster, *(item.record for item in first)) if first else None
+    for line, source in lines:
+        done = None if fast is None else fast.line(line, source)
+        if done is None:
+            writer.add(*cast_item(read_line(line, source, lenient=lenient), caster))
+        else:
+            writer.fits(done)
+    return writer
 
 
 def batch_token(attributes: Mapping[str, str], table: str, start: int, stop: int) -> str | None:
@@ -143,6 +184,23 @@ def batch_token(attributes: Mapping[str, str], table: str, start: int, stop: int
     return f"spotlight:{identity}:{table}:{start}-{stop}" if identity else None
 
 
+def _rows_as_cast(db: ClickHouse, table: str, content: bytes,
+                  attributes: Mapping[str, str]) -> tuple[list[str], int] | None:
+    """The column names and how many rows CastToClickHouse cast, while the table still has the columns
+    they were cast for and every line that fits carries its row; None otherwise (or on any doubt),
+    to cast the lines again."""
+    if envelope.COLUMNS not in attributes:
+        return None
+    try:
+        columns = table_columns(db, table)
+    except SpotlightError:
+        return None
+    if columns is None or attributes[envelope.COLUMNS] != envelope.columns_id(columns):
+        return None
+    count = envelope.row_count(content)
+    return None if count is None else ([c.name for c in columns], count)
+
+
 def _rows(caster: Caster, lines: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """The rows of envelope lines that fit; only a table with Kafka coordinate columns reads their sources."""
     if isinstance(caster, SourcedCaster):
@@ -152,7 +210,8 @@ def _rows(caster: Caster, lines: Sequence[dict[str, Any]]) -> list[tuple[Any, ..
 
 def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str] | None = None, *, table: str,
                     batch_size: int = 10000) -> Outcome:
-    """InsertClickHouse: insert the envelope lines that fit, re-cast against the table as it is now.
+    """InsertClickHouse: insert the envelope lines that fit: their rows as cast while the table has the
+    columns CastToClickHouse cast them for, else the lines cast again against the table as it is now.
 
     Each batch carries `batch_token`, so retrying the FlowFile never inserts a batch twice in a
     table with a deduplication window (every table `spotlight-nifi` creates). A table created
@@ -160,27 +219,45 @@ def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str
     and a retry duplicates the batches that went in before the failure; to fix, run
     `ALTER TABLE ... MODIFY SETTING non_replicated_deduplication_window = 10000`.
     """
+    attributes = attributes or {}
     with gc_paused():
+        as_cast = _rows_as_cast(db, table, content, attributes)
         try:
-            lines = envelope.fitting(content)
+            lines = envelope.fitting(content) if as_cast is None else []
         except ValueError as error:
             return failed(INSERT.type, f"not a CastToClickHouse `success` FlowFile: {error}")
         try:
-            columns = table_columns(db, table)
-            if columns is None:
-                raise SchemaEvolutionError(table, "*", "table does not exist")
-            rows = _rows(compile_caster(columns), lines)
-            names = [c.name for c in columns]
-            for start in range(0, len(rows), batch_size):
-                stop = min(start + batch_size, len(rows))
-                db.insert(table, names, rows[start:stop], batch_token(attributes or {}, table, start, stop))
+            count = _insert(db, table, content, attributes, as_cast or _cast_again(db, table, lines), batch_size)
         except RecordCastError as error:
             return failed(INSERT.type, f"table `{table}` changed since the cast: {error.reason}")
         except ValueError as error:
             return failed(INSERT.type, f"table `{table}`: {error}")
         except SpotlightError as error:
             return failed(INSERT.type, str(error))
-        return Outcome("success", None, {envelope.INSERTED: str(len(rows)), envelope.TABLE: table})
+        return Outcome("success", None, {envelope.INSERTED: str(count), envelope.TABLE: table})
+
+
+def _insert(db: ClickHouse, table: str, content: bytes, attributes: Mapping[str, str],
+            rows: tuple[list[str], int | list[tuple[Any, ...]]], batch_size: int) -> int:
+    """Insert in batches of `batch_size`, each with its token: the rows as cast (their count given, read
+    from `content` a batch at a time), or the rows cast again (given). Returns how many."""
+    names, found = rows
+    if isinstance(found, int):
+        count, batches = found, (JSONRows(*batch) for batch in envelope.row_batches(content, batch_size))
+    else:
+        count, batches = len(found), (found[start:start + batch_size] for start in range(0, len(found), batch_size))
+    for start, batch in zip(range(0, count, batch_size), batches):
+        db.insert(table, names, batch, batch_token(attributes, table, start, start + len(batch)))
+    return count
+
+
+def _cast_again(db: ClickHouse, table: str,
+                lines: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The fitting lines cast against the table as it is now."""
+    columns = table_columns(db, table)
+    if columns is None:
+        raise SchemaEvolutionError(table, "*", "table does not exist")
+    return [c.name for c in columns], _rows(compile_caster(columns), lines)
 
 
 def annotate_flowfile(content: bytes, attributes: Mapping[str, str], *, flow: str) -> Outcome:

@@ -20,14 +20,16 @@ import clickhouse_connect
 import pytest
 
 from spotlight_nifi import stack as local_stack
-from spotlight_nifi.cast import compile_caster
+from spotlight_nifi.cast import compile_caster, json_bytes
 from spotlight_nifi.cli import main
 from spotlight_nifi.clickhouse import ClickHouse, connect
 from spotlight_nifi.clickhouse.server import ServerAddress
+from spotlight_nifi.clickhouse.tables import table_columns
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ClickHouseError
 from spotlight_nifi.infer import infer_table
 from spotlight_nifi.infer.names import quote
+from spotlight_nifi.ingest.steps import cast_flowfile, insert_flowfile
 from spotlight_nifi.stack.state import session_members
 
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -144,6 +146,21 @@ def test_cast_records_are_inserted_and_read_back_exact(server: ClickHouse) -> No
     stored = server.query(f"SELECT {', '.join(quote(c.name) for c in inferred.columns)} FROM cast ORDER BY id")
     assert [tuple(_utc(v) for v in row) for row in stored] == rows
     assert {c.name: str(c.type) for c in inferred.columns}["huge"] == "Decimal(76, 0)"
+
+
+def test_rows_as_cast_go_in_as_text_and_read_back_like_python_rows(server: ClickHouse) -> None:
+    """InsertClickHouse sends the rows CastToClickHouse wrote (`JSONRows`): the server stores what the
+    same rows inserted as Python values store."""
+    records = [{"id": n, "u": "8a7d0b2e-1c9f-4c6a-9d8b-3e2f1a0b9c7d", "ip": f"10.0.0.{n}", "ip6": "2001:db8::1",
+                "day": "2024-02-29", "at": at, "big": 2**64 + n, "f": 3, "s": "é\n`'", "tags": ["a"], "n": None}
+               for n, at in enumerate(["2024-01-01T00:00:00.123Z", "2000-02-29 12:00:00+00:00", "2024-01-01 00:00:00"])]
+    content = b"\n".join(json_bytes(r) for r in records)
+    cast = cast_flowfile(server, content, {"uuid": "ff"}, table="as_text", mode="create")
+    server.command("CREATE TABLE as_values AS as_text")
+    assert insert_flowfile(server, cast.contents or b"", cast.attributes, table="as_text").relationship == "success"
+    caster = compile_caster(table_columns(server, "as_text") or [])
+    server.insert("as_values", [c.name for c in caster.columns], [caster.cast(r) for r in records])
+    assert server.query("SELECT * FROM as_text ORDER BY id") == server.query("SELECT * FROM as_values ORDER BY id")
 
 
 def test_an_insert_token_seen_before_adds_nothing(server: ClickHouse) -> None:

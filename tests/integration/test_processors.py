@@ -360,7 +360,8 @@ def test_nar_holds_the_package_its_dependencies_and_the_manifest(tmp_path: Path)
         manifest = archive.read("META-INF/MANIFEST.MF").decode()
     assert {f"{nar.PACKAGE}/{m}.py" for m in (*MODULES.values(), "__init__")} <= names
     assert {f"{nar.BUNDLED}/spotlight_nifi/ingest/steps.py", f"{nar.BUNDLED}/orjson/__init__.py",
-            f"{nar.BUNDLED}/clickhouse_connect/__init__.py", f"{nar.BUNDLED}/genson/__init__.py"} <= names
+            f"{nar.BUNDLED}/msgspec/__init__.py", f"{nar.BUNDLED}/clickhouse_connect/__init__.py",
+            f"{nar.BUNDLED}/genson/__init__.py"} <= names
     assert not any(n.startswith(f"{nar.BUNDLED}/chdb/") for n in names)
     assert f"Nar-Id: {nar.NAR_ID}\n" in manifest and f"Nar-Version: {PROCESSORS_VERSION}\n" in manifest
     home = tmp_path / "nifi"
