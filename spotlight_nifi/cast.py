@@ -55,7 +55,8 @@ class Unfit(Exception):
 
 
 def _show(value: Any) -> str:
-    text = json_text(value)
+    """A value as a reason quotes it: its JSON, or the digits of an exact decimal (CDC's numerics)."""
+    text = format(value, "f") if type(value) is Decimal else json_text(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -133,9 +134,10 @@ def _decimal(typ: CHType) -> Converter:
     precision, scale = int(typ.args[0]), int(typ.args[1])  # type: ignore[arg-type]
 
     def convert(value: Any) -> Decimal:
-        if type(value) not in (int, float):
+        kind = type(value)
+        if kind not in (int, float, Decimal):
             raise Unfit(f"is {_kind(value)}, not a number")
-        number = Decimal(repr(value)) if type(value) is float else Decimal(value)
+        number = Decimal(repr(value)) if kind is float else value if kind is Decimal else Decimal(value)
         try:
             exact = number.quantize(Decimal(1).scaleb(-scale), context=_WIDE)
         except InvalidOperation:

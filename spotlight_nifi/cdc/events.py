@@ -38,8 +38,8 @@ def _iso(moment: datetime, digits: int) -> str:
     return moment.isoformat(sep=" ", timespec="microseconds")[: 19 + (digits and digits + 1)]
 
 
-def _decimal(value: Any) -> Any:
-    """A decimal string as the caster's number: a float when it is exactly that decimal."""
+def _decimal(value: Any) -> Decimal:
+    """A decimal string as the exact number the caster fits to the column's precision and scale."""
     if type(value) is not str:
         raise _Unfit(f"is {type(value).__name__}, not Debezium's decimal string")
     try:
@@ -48,12 +48,7 @@ def _decimal(value: Any) -> Any:
         raise _Unfit(f"`{value}` is not a decimal") from None
     if not number.is_finite():
         raise _Unfit(f"`{value}` has no ClickHouse Decimal")
-    if number == number.to_integral_value() and "." not in value and "E" not in value.upper():
-        return int(number)
-    as_float = float(number)
-    if Decimal(repr(as_float)) != number:
-        raise _Unfit(f"`{value}` has more significant digits than the caster reads exactly (15)")
-    return as_float
+    return number
 
 
 def _date(value: Any) -> str:
