@@ -155,8 +155,9 @@ def _insert_fits(db: ClickHouse, table: str, columns: Sequence[Column], lines: s
     """Insert the lines that surely fit; the others (line, raw) for the caster.
 
     One pass proves the lines `fit.fast` can and fans out through two materialized views: the rows
-    to `table`, the other line numbers to a scratch table. When there are more than `CASTER_DOUBTS`
-    of those, a second pass reads only them and proves what `fit.slow` can."""
+    to `table`, the other lines (with their numbers) to a scratch table, so the file is read once.
+    When there are more than `CASTER_DOUBTS` of those, a second pass over the scratch table proves
+    what `fit.slow` can."""
     tag = uuid.uuid4().hex[:12]
     scratch = f"_spotlight_load_{tag}_doubts"
     source, doubts = quote(f"_spotlight_load_{tag}"), quote(scratch)
@@ -165,17 +166,18 @@ def _insert_fits(db: ClickHouse, table: str, columns: Sequence[Column], lines: s
     fast, slow = fit.fast, fit.slow
     read = f"SELECT _row_number + 1 AS _n, line, {', '.join(fast.extract)} FROM {lines}"
     values = ", ".join(f"{value} AS _v{i}" for i, value in enumerate(fast.values))
-    scan = f"SELECT _n, line = '' AS _blank, ({fast.ok}) AS _fast, {values} FROM ({read})"
+    scan = f"SELECT _n, line, line = '' AS _blank, ({fast.ok}) AS _fast, {values} FROM ({read})"
     settings = _READ
     try:
         db.command(f"CREATE TABLE {source} ENGINE = Null AS {scan} LIMIT 0 {settings}")
-        db.command(f"CREATE TABLE {doubts} (_n UInt64) ENGINE = Memory")
+        db.command(f"CREATE TABLE {doubts} (_n UInt64, line String) ENGINE = Memory")
         db.command(f"CREATE MATERIALIZED VIEW {views[0]} TO {quote(table)} AS SELECT "
                    f"{', '.join(f'_v{i} AS {name}' for i, name in enumerate(names))} FROM {source} WHERE _fast")
-        db.command(f"CREATE MATERIALIZED VIEW {views[1]} TO {doubts} AS SELECT _n FROM {source} WHERE NOT _fast AND NOT _blank")
+        db.command(f"CREATE MATERIALIZED VIEW {views[1]} TO {doubts} AS SELECT _n, line FROM {source} "
+                   "WHERE NOT _fast AND NOT _blank")
         db.command(f"INSERT INTO {source} {scan} {settings}, parallel_view_processing = 1, "
                    f"insert_deduplication_token = {literal(insert_token(None))}")
-        chosen = f"SELECT _row_number + 1 AS _n, line FROM {lines} WHERE _row_number + 1 IN (SELECT _n FROM {doubts})"
+        chosen = f"SELECT _n, line FROM {doubts}"
         if _count(db, scratch) <= CASTER_DOUBTS:
             return _lines(db.query(f"SELECT groupArray((_n, hex(line))) FROM ({chosen}) {settings}")[0][0])
         doubted = f"SELECT _n, line, {', '.join(slow.extract)}, ({slow.ok}) AS _ok FROM ({chosen})"
