@@ -216,6 +216,17 @@ def test_updates_deletes_a_new_column_and_more_rows_through_a_killed_connect(cap
     captured.assert_equal(list(CHECKSUMS))
 
 
+def test_a_widened_column_is_followed_and_its_wider_values_land(captured: Capture) -> None:
+    source = captured.source
+    source.execute("ALTER TABLE everything ALTER COLUMN whole TYPE bigint")
+    source.execute("UPDATE everything SET whole = id * 10000000000 WHERE id % 100 = 5")
+    progress = captured.sync()
+    assert progress.failed == 0
+    assert [s for s in progress.followed if "`whole`" in s] == [
+        f"ALTER TABLE `{captured.table}` MODIFY COLUMN `whole` Nullable(Int64) COMMENT '{{\"path\":[\"whole\"]}}'"]
+    captured.assert_equal(list(CHECKSUMS))
+
+
 def test_every_event_on_the_topic_was_applied_or_failed_and_committed(captured: Capture) -> None:
     progress = captured.applier.progress
     changes = ROWS + UPDATES + DELETES + MORE + FILLED + 2  # and two sentinels
