@@ -304,3 +304,37 @@ def test_a_connector_that_cannot_reach_postgresql_is_one_line_and_nothing_is_cre
         assert db.columns("unreachable_never") is None
     finally:
         db.close()
+
+
+def test_a_change_that_cannot_be_followed_stops_only_that_table_with_the_event_in_the_failure_db(
+        env: dict[str, str], cli: Callable[..., tuple[int, str, str]]) -> None:
+    """`label` text → integer: stored labels would disagree with the source, so the event that carries it
+    goes to the failure DB, `apply` stops at it (uncommitted), and another table's `apply` goes on."""
+    source = psycopg.connect(env["CDC_SOURCE_DSN"], autocommit=True)
+    tables = {}
+    for name in ("retyped", "bystander"):
+        source.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, label text)")
+        source.execute(f"INSERT INTO {name} SELECT i, i::text FROM generate_series(1, 50) AS i")
+        tables[name] = f"{name}_{uuid.uuid4().hex[:8]}"
+        assert cli("cdc", "add", f"public.{name}", "--table", tables[name])[0] == 0
+    try:
+        for name in tables:
+            assert cli("cdc", "apply", f"public.{name}", "--until-idle", "3")[:2] == (
+                0, f"`{tables[name]}`: read 50 change events, applied 50, failed 0\n")
+        source.execute("ALTER TABLE retyped ALTER COLUMN label TYPE integer USING label::integer")
+        source.execute("UPDATE retyped SET label = label + 1000 WHERE id = 7")
+        source.execute("UPDATE bystander SET label = 'still here' WHERE id = 7")
+        code, out, err = cli("cdc", "apply", "public.retyped", "--until-idle", "3")
+        assert (code, out) == (1, "")
+        assert err.startswith(f"Error: table `{tables['retyped']}` stopped at ") and (
+            "column `public.retyped.label` changed type: String → Int32 is not a safe widening") in err
+        stored = failures.list_failures(env["FAILURE_DB_DSN"], flow="cdc public.retyped")
+        assert len(stored) == 1 and "changed type" in stored[0].reason
+        assert cli("cdc", "apply", "public.bystander", "--until-idle", "3")[:2] == (
+            0, f"`{tables['bystander']}`: read 1 change events, applied 1, failed 0\n")
+        assert cli("query", f"SELECT label FROM `{tables['bystander']}` FINAL WHERE id = 7")[1] == "still here\n"
+    finally:
+        for name, table in tables.items():
+            cli("cdc", "remove", f"public.{name}")
+            cli("query", f"DROP TABLE IF EXISTS `{table}`")
+        source.close()
