@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import orjson
+import requests
 from psycopg.conninfo import conninfo_to_dict
 
 from spotlight_nifi.cdc.errors import CdcError
@@ -55,7 +54,6 @@ CONVERTER_SETTINGS = {
     "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
 }
 """Settings every connector shares. One partition per topic: events of a table stay in LSN order."""
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass(frozen=True)
@@ -139,28 +137,27 @@ class Connect:
         self.url = url.rstrip("/")
         self._secret = secret
         """A value never to repeat in a message (the source password)."""
+        self._http = requests.Session()
+        self._http.trust_env = False  # the worker is reached directly, never through a proxy from the environment
 
     def _call(self, method: str, path: str, body: Any = None, *, missing_ok: bool = False) -> Any:
-        data = None if body is None else orjson.dumps(body)
-        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json", "Accept": "application/json"})
         try:
-            with _DIRECT.open(request, timeout=60) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as error:
-            if missing_ok and error.code == 404:
-                return None
-            detail = error.read().decode(errors="replace")
+            response = self._http.request(method, f"{self.url}{path}", json=body, timeout=60,
+                                          headers={"Accept": "application/json"})
+        except requests.RequestException as error:
+            raise CdcError(f"cannot reach Kafka Connect at `{self.url}`: {error}; check `KAFKA_CONNECT_URL` "
+                           "(`spotlight-nifi dev up --with cdc` starts a local one)") from None
+        if missing_ok and response.status_code == 404:
+            return None
+        if not response.ok:
+            detail = response.text
             try:
                 detail = str(orjson.loads(detail).get("message", detail))
             except (orjson.JSONDecodeError, AttributeError):
                 pass
             raise CdcError(f"Kafka Connect at `{self.url}` refused {method} {path}: "
-                           f"{_redact(detail, self._secret)}") from None
-        except OSError as error:
-            raise CdcError(f"cannot reach Kafka Connect at `{self.url}`: {error}; check `KAFKA_CONNECT_URL` "
-                           "(`spotlight-nifi dev up --with cdc` starts a local one)") from None
-        return orjson.loads(payload) if payload else None
+                           f"{_redact(detail, self._secret)}")
+        return orjson.loads(response.content) if response.content else None
 
     def validate(self, name: str, settings: dict[str, str]) -> list[str]:
         """Connect's and Debezium's checks of a configuration (Debezium connects to PostgreSQL): the errors."""
