@@ -61,6 +61,9 @@ CAST = PythonProcessorSpec(
                      required=True, default="reject", allowable=("create", "evolve", "reject")),
         ProcessorProperty("Sample Size", "Records used to infer a new table's columns.", default="1000",
                           positive_integer=True),
+        ProcessorProperty("ClickHouse Cluster", "The server's cluster: a table that Schema Mode creates or evolves "
+                          "is replicated on every node behind a Distributed table of its name, and altered ON "
+                          "CLUSTER. Empty for a single server."),
         ProcessorProperty("Lenient Parsing", "Repair malformed JSON where possible, recording the repair.",
                      default="true", allowable=("true", "false")),
     ),

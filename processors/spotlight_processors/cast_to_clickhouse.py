@@ -44,4 +44,4 @@ class CastToClickHouse(FlowFileTransform):
         return cast_flowfile(self.connections.for_properties(props), content, attributes,
                              table=required(props, 'Table'), mode=schema_mode(props['Schema Mode']),
                              sample_size=positive_int('Sample Size', props['Sample Size']),
-                             lenient=props['Lenient Parsing'] == 'true')
+                             lenient=props['Lenient Parsing'] == 'true', cluster=props['ClickHouse Cluster'] or None)

@@ -154,10 +154,10 @@ def python_processor(name: str, spec: PythonProcessorSpec, properties: Mapping[s
 
 
 def cast_to_clickhouse(name: str, *, url: str, table: str, user: str, password: str, schema_mode: str = "reject",
-                       **settings: object) -> Processor:
+                       cluster: str | None = None, **settings: object) -> Processor:
     return python_processor(name, processor_specs.CAST, {
         "ClickHouse URL": url, "ClickHouse User": user, "ClickHouse Password": password, "Table": table,
-        "Schema Mode": schema_mode}, **settings)
+        "Schema Mode": schema_mode, **({"ClickHouse Cluster": cluster} if cluster is not None else {})}, **settings)
 
 
 def insert_clickhouse(name: str, *, url: str, table: str, user: str, password: str, batch_size: int = 10000,

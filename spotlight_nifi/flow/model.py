@@ -50,7 +50,8 @@ class Bundle:
 @dataclass(frozen=True)
 class Parameter:
     """A parameter of a context. Sensitive parameters never carry a value in flow JSON: `env`
-    names the `.env` key that fills them at deploy time (for non-sensitive ones too)."""
+    names the `.env` key that fills them at deploy time (for non-sensitive ones too). An empty
+    `value` marks an optional setting: an environment without the key leaves it empty."""
 
     name: str
     value: str | None = None

@@ -67,6 +67,7 @@ def spotlight_parameters(name: str = CONTEXT_NAME) -> ParameterContext:
         Parameter("clickhouse.url", "http://127.0.0.1:8123/default", env="CLICKHOUSE_URL"),
         Parameter("clickhouse.user", "default", env="CLICKHOUSE_USER"),
         Parameter("clickhouse.password", sensitive=True, env="CLICKHOUSE_PASSWORD"),
+        Parameter("clickhouse.cluster", "", env="CLICKHOUSE_CLUSTER"),
         Parameter("failure_db.jdbc.url", "jdbc:postgresql://127.0.0.1:5432/spotlight", env="FAILURE_DB_JDBC_URL"),
         Parameter("failure_db.user", "spotlight", env="FAILURE_DB_USER"),
         Parameter("failure_db.password", sensitive=True, env="FAILURE_DB_PASSWORD"),
@@ -160,7 +161,8 @@ def load_chain(group: ProcessGroup, source: Source, spec: Ingress, services: Sha
     """Cast → insert → failure DB behind `source`, the same for every ingress."""
     cast = group.add(c.cast_to_clickhouse(
         "Cast to column types", url="#{clickhouse.url}", table=spec.table, user="#{clickhouse.user}",
-        password="#{clickhouse.password}", schema_mode=spec.schema_mode, auto_terminate=("original",)))
+        password="#{clickhouse.password}", schema_mode=spec.schema_mode, cluster="#{clickhouse.cluster}",
+        auto_terminate=("original",)))
     sink = group.add(c.insert_clickhouse(
         f"Insert into {spec.table}", url="#{clickhouse.url}", table=spec.table, user="#{clickhouse.user}",
         password="#{clickhouse.password}", batch_size=spec.batch_size,

@@ -101,7 +101,8 @@ class Connections:
         self._open.clear()
 
 
-def _columns(db: ClickHouse, table: str, items: Sequence[Item], mode: SchemaMode) -> list[Column] | None:
+def _columns(db: ClickHouse, table: str, items: Sequence[Item], mode: SchemaMode,
+             cluster: str | None) -> list[Column] | None:
     """The table's columns after creating or evolving it as `mode` allows; None when it is missing.
 
     A table created from records that all know their Kafka coordinates (ConsumeKafka's wrapper
@@ -110,14 +111,14 @@ def _columns(db: ClickHouse, table: str, items: Sequence[Item], mode: SchemaMode
     the rows already stored would read as coming from partition 0, offset 0."""
     coordinates = bool(items) and all(item.source.located for item in items)
     return prepare_table(db, table, [item.record for item in items], create=mode != "reject",
-                         evolve=mode == "evolve", kafka_coordinates=coordinates).columns
+                         evolve=mode == "evolve", kafka_coordinates=coordinates, cluster=cluster).columns
 
 
 Head = tuple[list[Item], Iterator[tuple[bytes, Source]], "list[Column] | None"]
 
 
 def _head_and_columns(db: ClickHouse, content: bytes, attributes: Mapping[str, str], table: str, mode: SchemaMode,
-                      sample_size: int, lenient: bool) -> Head:
+                      sample_size: int, lenient: bool, cluster: str | None) -> Head:
     """The records read to prepare the table, the lines left, and the table's columns. Only a table to
     create or evolve needs samples: an existing one in `create` or `reject` mode is read from none."""
     existing = table_columns(db, table) if mode != "evolve" else None
@@ -125,15 +126,18 @@ def _head_and_columns(db: ClickHouse, content: bytes, attributes: Mapping[str, s
     head, rest = read_head(content, size, lenient=lenient, attributes=attributes)
     if existing is not None:
         return head, rest, existing
-    return head, rest, _columns(db, table, sample(head, sample_size), mode)
+    return head, rest, _columns(db, table, sample(head, sample_size), mode, cluster)
 
 
 def cast_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str], *, table: str,
-                  mode: SchemaMode = "reject", sample_size: int = 1000, lenient: bool = True) -> Outcome:
-    """CastToClickHouse: every record read leaves in the envelope FlowFile, fitting or with its reason."""
+                  mode: SchemaMode = "reject", sample_size: int = 1000, lenient: bool = True,
+                  cluster: str | None = None) -> Outcome:
+    """CastToClickHouse: every record read leaves in the envelope FlowFile, fitting or with its reason.
+    A table it creates or evolves on a server's `cluster` is replicated behind a Distributed one."""
     with gc_paused():
         try:
-            head, rest, columns = _head_and_columns(db, content, attributes, table, mode, sample_size, lenient)
+            head, rest, columns = _head_and_columns(db, content, attributes, table, mode, sample_size, lenient,
+                                                    cluster)
             if columns is None:
                 why = "Schema Mode is `reject`" if mode == "reject" else "no record to infer its columns from"
                 return failed(CAST.type, f"table `{table}` does not exist and {why}")

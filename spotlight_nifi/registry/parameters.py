@@ -37,6 +37,8 @@ def for_environment(snapshot: Mapping[str, Any], settings: Settings, environment
                 parameter.pop("value", None)
             elif key:
                 value = settings.get(key, environment=environment)
+                if value is None and parameter.get("value") == "":
+                    continue
                 if value is None:
                     missing.append(f"`{key}` (parameter `{parameter['name']}` of context `{context.get('name')}`)")
                 else:

@@ -101,3 +101,10 @@ def test_rows_as_cast_go_in_the_backends_own_chunks(db: ClickHouse, monkeypatch:
     cast = cast_flowfile(db, EVENTS, {"uuid": "u-1"}, table="chunked", mode="create")
     assert insert_flowfile(db, cast.contents or b"", cast.attributes, table="chunked").relationship == "success"
     assert db.query("SELECT id FROM chunked ORDER BY id") == [(1,), (2,), (3,)]
+
+
+def test_a_table_created_on_a_cluster_is_replicated_behind_a_distributed_one(db: ClickHouse) -> None:
+    """The embedded engine has no cluster, so the ON CLUSTER statement it refuses shows where the table went."""
+    cast = cast_flowfile(db, RECORDS, {"uuid": "u-1"}, table="spread", mode="create", cluster="spotlight")
+    assert cast.relationship == "failure"
+    assert "`spread_local` ON CLUSTER `spotlight`" in cast.attributes["spotlight.failure.reason"]

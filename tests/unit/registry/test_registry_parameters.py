@@ -46,3 +46,13 @@ def test_every_missing_key_is_named_with_the_file(tmp_path: Path) -> None:
     assert message.startswith("environment `prod` has no value for `CLICKHOUSE_URL` (parameter `clickhouse.url`")
     assert "`KAFKA_GROUP_ID`" in message and "CLICKHOUSE_PASSWORD" not in message
     assert f"set them in `{tmp_path / '.env.prod'}`" in message
+
+
+def test_an_optional_parameter_stays_empty_where_the_environment_lacks_it(tmp_path: Path) -> None:
+    """`clickhouse.cluster` only matters on a ClickHouse cluster: a single-server environment omits it."""
+    env_file = tmp_path / ".env.prod"
+    keys = {env_key(p) for p in parameters(FLOW).values() if not p["sensitive"]} - {None, "CLICKHOUSE_CLUSTER"}
+    env_file.write_text("".join(f"{key}=v\n" for key in sorted(keys)))
+    assert parameters(for_environment(FLOW, Settings.load(env_file, environ={}), "prod"))["clickhouse.cluster"]["value"] == ""
+    clustered = Settings.load(env_file, environ={"PROD_CLICKHOUSE_CLUSTER": "spotlight"})
+    assert parameters(for_environment(FLOW, clustered, "prod"))["clickhouse.cluster"]["value"] == "spotlight"
