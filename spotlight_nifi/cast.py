@@ -74,10 +74,13 @@ def json_text(value: Any) -> str:
 
 
 def _rendered(value: Any) -> Any:
-    if type(value) is Decimal:
+    """What orjson cannot write itself, as ClickHouse reads it back: exact decimals, addresses, UUIDs, times."""
+    if isinstance(value, Decimal):
         return orjson.Fragment(format(value, "f").encode())
-    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address, UUID)):
         return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
     raise TypeError(f"cannot send {type(value).__name__} to ClickHouse")
 
 
@@ -93,9 +96,10 @@ def _exact_integers(value: Any) -> Any:
     return value
 
 
-def render_row(row: Sequence[Any]) -> bytes:
-    """A row as one JSONCompactEachRow line: ClickHouse reads back exactly the values a row holds
-    (Decimals and integers beyond 64 bits as raw numbers, times in ISO-8601 UTC, addresses as text)."""
+def render_row(row: Sequence[Any] | Mapping[str, Any]) -> bytes:
+    """A row as one JSONCompactEachRow line (or, given column names as keys, one JSONEachRow line):
+    ClickHouse reads back exactly the values a row holds (Decimals and integers beyond 64 bits as raw
+    numbers, times in ISO-8601 UTC, addresses as text)."""
     try:
         return orjson.dumps(row, default=_rendered)
     except TypeError:

@@ -7,18 +7,14 @@ is exact (Decimals and big integers as raw JSON numbers, times as ISO-8601 UTC).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
-import orjson
 from chdb import session
 
-from spotlight_nifi.clickhouse.interface import (JSON_COLUMN_SETTINGS, CatalogQueries, JSONRows, Rows, insert_token,
+from spotlight_nifi.clickhouse.interface import (TEXT_INSERT_SETTINGS, CatalogQueries, JSONRows, Rows, insert_token,
                                                  refused)
+from spotlight_nifi.cast import render_row
 from spotlight_nifi.errors import ClickHouseError
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.names import literal, quote
@@ -29,37 +25,8 @@ _SESSION_SETTINGS = ("SET output_format_json_quote_64bit_integers = 0", "SET out
 """Query results come back as JSON: integers unquoted (parsed exactly), Decimals quoted (exact);
 dots in the keys of JSON columns read back as dots, and a typed path without a value is left out of
 its JSON (as a dynamic one is), not written as null."""
-_INSERT_SETTINGS = "SETTINGS date_time_input_format = 'best_effort', input_format_skip_unknown_fields = 0" + "".join(
-    f", {name} = {value}" for name, value in JSON_COLUMN_SETTINGS.items())
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return orjson.Fragment(format(value, "f").encode())
-    if isinstance(value, (IPv4Address, IPv6Address, UUID)):
-        return str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"cannot send {type(value).__name__} to ClickHouse")
-
-
-def _line(names: Sequence[str], row: Sequence[Any]) -> bytes:
-    record = dict(zip(names, row))
-    try:
-        return orjson.dumps(record, default=_default)
-    except TypeError:
-        return orjson.dumps(_exact_integers(record), default=_default)
-
-
-def _exact_integers(value: Any) -> Any:
-    """Integers beyond 64 bits as raw JSON numbers (orjson refuses them)."""
-    if type(value) is int and not -(2**63) <= value < 2**64:
-        return orjson.Fragment(str(value).encode())
-    if type(value) is dict:
-        return {k: _exact_integers(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_exact_integers(v) for v in value]
-    return value
+_INSERT_SETTINGS = "SETTINGS " + ", ".join(f"{name} = {literal(value) if isinstance(value, str) else value}"
+                                          for name, value in TEXT_INSERT_SETTINGS.items())
 
 
 class Embedded(CatalogQueries):
@@ -99,7 +66,7 @@ class Embedded(CatalogQueries):
             if isinstance(rows, JSONRows):
                 body, fmt = rows.text(start, start + _BATCH), "JSONCompactEachRow"
             else:
-                body, fmt = b"\n".join(_line(names, row) for row in rows[start:start + _BATCH]), "JSONEachRow"
+                body, fmt = b"\n".join(render_row(dict(zip(names, row))) for row in rows[start:start + _BATCH]), "JSONEachRow"
             self._run(f"{into}, insert_deduplication_token = {chunk} FORMAT {fmt}\n" + body.decode())
 
     def file_lines(self, path: Path) -> str | None:

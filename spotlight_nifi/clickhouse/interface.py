@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -27,6 +28,11 @@ strings (not dates re-spelled by ClickHouse), and a dot in a key stays part of t
 nested path that could collide with another)."""
 
 
+TEXT_INSERT_SETTINGS: dict[str, Any] = {"date_time_input_format": "best_effort", "input_format_skip_unknown_fields": 0,
+                                        **JSON_COLUMN_SETTINGS}
+"""How both backends read rows sent as JSON text: times as ISO-8601, every field a column."""
+
+
 @dataclass(frozen=True)
 class JSONRows:
     """Rows already written as JSONCompactEachRow in the insert's column order (`cast.render_row`), one a
@@ -39,11 +45,21 @@ class JSONRows:
     def __len__(self) -> int:
         return self.count
 
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """Where each line starts, and the end: found once, however many chunks are taken."""
+        starts, at = [0], self.data.find(b"\n")
+        while at != -1:
+            starts.append(at + 1)
+            at = self.data.find(b"\n", at + 1)
+        return starts
+
     def text(self, start: int = 0, stop: int | None = None) -> bytes:
         """The lines of rows `start:stop`."""
-        if start == 0 and (stop is None or stop >= self.count):
+        stop = self.count if stop is None else min(stop, self.count)
+        if start == 0 and stop == self.count:
             return self.data
-        return b"".join(line + b"\n" for line in self.data.split(b"\n")[:self.count][start:stop])
+        return self.data[self._line_starts[start]:self._line_starts[stop]]
 
 
 Rows = Sequence[Sequence[Any]] | JSONRows

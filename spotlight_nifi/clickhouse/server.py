@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from spotlight_nifi.clickhouse.interface import (JSON_COLUMN_SETTINGS, CatalogQueries, JSONRows, Rows, insert_token,
+from spotlight_nifi.clickhouse.interface import (JSON_COLUMN_SETTINGS, TEXT_INSERT_SETTINGS, CatalogQueries, JSONRows, Rows, insert_token,
                                                  refused)
 from spotlight_nifi.errors import ClickHouseError, ConfigError
 
@@ -32,10 +32,6 @@ class ServerAddress:
         database = parts.path.strip("/") or parse_qs(parts.query).get("database", ["default"])[0]
         return cls(parts.hostname, parts.port or (8443 if secure else 8123), secure,
                    unquote(parts.username or "default"), unquote(parts.password or ""), database)
-
-
-_TEXT_SETTINGS = {"date_time_input_format": "best_effort", "input_format_skip_unknown_fields": 0}
-"""How rows sent as text are read: the embedded engine's insert settings."""
 
 
 class Server(CatalogQueries):
@@ -75,7 +71,7 @@ class Server(CatalogQueries):
         try:
             if isinstance(rows, JSONRows):
                 self._client.raw_insert(table, list(columns), rows.text(), fmt="JSONCompactEachRow",
-                                        settings={**settings, **_TEXT_SETTINGS})
+                                        settings={**settings, **TEXT_INSERT_SETTINGS})
             else:
                 self._client.insert(table, [list(r) for r in rows], column_names=list(columns), settings=settings)
         except Exception as error:

@@ -205,38 +205,23 @@ class _Rows(msgspec.Struct, gc=False):
 _ROWS = msgspec.json.Decoder(_Rows)
 
 
-def _parsed_rows(data: bytes) -> Iterator[msgspec.Raw | None]:
-    """Each line's row as written (`_Rows`): None for a line that fits yet has none (an envelope of an
-    older CastToClickHouse) or is not an envelope line; misfits are skipped."""
-    for line in non_blank_lines(data):
+def row_batches(data: bytes, size: int) -> Iterator[tuple[bytes, int]]:
+    """The rows of the lines that fit, `size` at a time as one text (a line each) and how many, read
+    as they are inserted: only a batch is held. ValueError for a line that is not an envelope line or
+    fits without a row (an envelope CastToClickHouse did not write with `COLUMNS`)."""
+    batch, count = bytearray(), 0
+    for number, line in enumerate(non_blank_lines(data), start=1):
         try:
             parsed = _ROWS.decode(line)
-        except msgspec.MsgspecError:
-            yield None
+        except msgspec.MsgspecError as error:
+            raise ValueError(f"line {number} is not an envelope line ({error})") from None
+        if parsed.reason is not None:
             continue
-        if parsed.reason is None:
-            yield parsed.row if parsed.row else None
-
-
-def row_count(data: bytes) -> int | None:
-    """How many rows the lines that fit carry; None when one of them has none (see `_parsed_rows`)."""
-    count = 0
-    for row in _parsed_rows(data):
-        if row is None:
-            return None
+        if not parsed.row:
+            raise ValueError(f"line {number} fits but carries no row")
+        batch += parsed.row
+        batch += b"\n"
         count += 1
-    return count
-
-
-def row_batches(data: bytes, size: int) -> Iterator[tuple[bytes, int]]:
-    """The rows of the lines that fit, `size` at a time as one text (a line each) and how many, read as
-    they are inserted: only a batch is held. Check `row_count` first: a line without a row is skipped."""
-    batch, count = bytearray(), 0
-    for row in _parsed_rows(data):
-        if row is not None:
-            batch += row
-            batch += b"\n"
-            count += 1
         if count == size:
             yield bytes(batch), count
             batch, count = bytearray(), 0

@@ -188,11 +188,13 @@ def batch_token(attributes: Mapping[str, str], table: str, start: int, stop: int
     return f"spotlight:{identity}:{table}:{start}-{stop}" if identity else None
 
 
-def _rows_as_cast(db: ClickHouse, table: str, content: bytes,
-                  attributes: Mapping[str, str]) -> tuple[list[str], int] | None:
-    """The column names and how many rows CastToClickHouse cast, while the table still has the columns
-    they were cast for and every line that fits carries its row; None otherwise (or on any doubt),
-    to cast the lines again."""
+Batches = Iterator["JSONRows | list[tuple[Any, ...]]"]
+
+
+def _rows_as_cast(db: ClickHouse, table: str, content: bytes, attributes: Mapping[str, str],
+                  batch_size: int) -> tuple[list[str], Batches] | None:
+    """The column names and the rows CastToClickHouse cast, read a batch at a time, while the table
+    still has the columns they were cast for; None otherwise, to cast the lines again."""
     if envelope.COLUMNS not in attributes:
         return None
     try:
@@ -201,8 +203,7 @@ def _rows_as_cast(db: ClickHouse, table: str, content: bytes,
         return None
     if columns is None or attributes[envelope.COLUMNS] != envelope.columns_id(columns):
         return None
-    count = envelope.row_count(content)
-    return None if count is None else ([c.name for c in columns], count)
+    return [c.name for c in columns], (JSONRows(*batch) for batch in envelope.row_batches(content, batch_size))
 
 
 def _rows(caster: Caster, lines: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -225,13 +226,13 @@ def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str
     """
     attributes = attributes or {}
     with gc_paused():
-        as_cast = _rows_as_cast(db, table, content, attributes)
+        as_cast = _rows_as_cast(db, table, content, attributes, batch_size)
         try:
             lines = envelope.fitting(content) if as_cast is None else []
         except ValueError as error:
             return failed(INSERT.type, f"not a CastToClickHouse `success` FlowFile: {error}")
         try:
-            count = _insert(db, table, content, attributes, as_cast or _cast_again(db, table, lines), batch_size)
+            count = _insert(db, table, attributes, *(as_cast or _cast_again(db, table, lines, batch_size)))
         except RecordCastError as error:
             return failed(INSERT.type, f"table `{table}` changed since the cast: {error.reason}")
         except ValueError as error:
@@ -241,27 +242,23 @@ def insert_flowfile(db: ClickHouse, content: bytes, attributes: Mapping[str, str
         return Outcome("success", None, {envelope.INSERTED: str(count), envelope.TABLE: table})
 
 
-def _insert(db: ClickHouse, table: str, content: bytes, attributes: Mapping[str, str],
-            rows: tuple[list[str], int | list[tuple[Any, ...]]], batch_size: int) -> int:
-    """Insert in batches of `batch_size`, each with its token: the rows as cast (their count given, read
-    from `content` a batch at a time), or the rows cast again (given). Returns how many."""
-    names, found = rows
-    if isinstance(found, int):
-        count, batches = found, (JSONRows(*batch) for batch in envelope.row_batches(content, batch_size))
-    else:
-        count, batches = len(found), (found[start:start + batch_size] for start in range(0, len(found), batch_size))
-    for start, batch in zip(range(0, count, batch_size), batches):
+def _insert(db: ClickHouse, table: str, attributes: Mapping[str, str], names: list[str], batches: Batches) -> int:
+    """Insert each batch with its token; returns how many rows went in."""
+    start = 0
+    for batch in batches:
         db.insert(table, names, batch, batch_token(attributes, table, start, start + len(batch)))
-    return count
+        start += len(batch)
+    return start
 
 
-def _cast_again(db: ClickHouse, table: str,
-                lines: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The fitting lines cast against the table as it is now."""
+def _cast_again(db: ClickHouse, table: str, lines: Sequence[dict[str, Any]],
+                batch_size: int) -> tuple[list[str], Batches]:
+    """The fitting lines cast against the table as it is now, `batch_size` rows at a time."""
     columns = table_columns(db, table)
     if columns is None:
         raise SchemaEvolutionError(table, "*", "table does not exist")
-    return [c.name for c in columns], _rows(compile_caster(columns), lines)
+    rows = _rows(compile_caster(columns), lines)
+    return [c.name for c in columns], (rows[start:start + batch_size] for start in range(0, len(rows), batch_size))
 
 
 def annotate_flowfile(content: bytes, attributes: Mapping[str, str], *, flow: str) -> Outcome:
