@@ -30,12 +30,12 @@ from spotlight_nifi.cdc.events import EventConverter
 from spotlight_nifi.cdc.source import SourceTable, read_table
 from spotlight_nifi.cdc.types import VERSION
 from spotlight_nifi.clickhouse import ClickHouse
-from spotlight_nifi.clickhouse.tables import table_columns
+from spotlight_nifi.clickhouse.tables import apply_alters, table_columns
 from spotlight_nifi.errors import RecordCastError
 from spotlight_nifi.failures.db import Db
 from spotlight_nifi.failures.store import FailedRecord, record_failures
 from spotlight_nifi.infer.names import literal
-from spotlight_nifi.infer.placement import altered_on_cluster, local_table
+from spotlight_nifi.infer.placement import local_table
 from spotlight_nifi.infer.reader import parse_json
 from spotlight_nifi.infer.types import Column
 
@@ -105,9 +105,7 @@ class Applier:
         plan = cdc_table.follow(self.table, self.columns, sorting_key(self.db, self.table, self.cluster), definition)
         if plan.refused is not None:
             return plan.refused, False
-        for statement in plan.statements:
-            for placed in altered_on_cluster(self.table, statement, self.cluster):
-                self.db.command(placed)
+        apply_alters(self.db, self.table, plan.statements, self.cluster)
         self.progress.followed += plan.statements
         changed = bool(plan.statements) or definition != self.definition
         if changed:

@@ -23,7 +23,7 @@ from spotlight_nifi.clickhouse import ClickHouse
 from spotlight_nifi.clickhouse.tables import table_columns
 from spotlight_nifi.failures.db import describe
 from spotlight_nifi.infer.names import quote
-from spotlight_nifi.infer.placement import clustered
+from spotlight_nifi.infer.placement import place
 
 SLOT_RELEASE_SECONDS = 60.0
 """How long `remove` waits for the deleted connector's task to let go of its slot before ending its session."""
@@ -70,7 +70,7 @@ def add(source: psycopg.Connection, dsn: str, db: ClickHouse, connect: Connect, 
             f"`CDC_SOURCE_DSN`): Kafka Connect's workers must reach PostgreSQL at `{where}` and log in"))
     existing = table_columns(db, target)
     if existing is None:
-        for statement in clustered(target, ddl, cluster) if cluster else [ddl]:
+        for statement in place(target, ddl, cdc_table.columns(definition), cluster=cluster):
             db.command(statement)
     else:
         plan = cdc_table.follow(target, existing, sorting_key(db, target, cluster), definition)

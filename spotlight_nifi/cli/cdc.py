@@ -13,7 +13,8 @@ from psycopg.conninfo import conninfo_to_dict
 
 from spotlight_nifi import cdc
 from spotlight_nifi.cdc import source as cdc_source
-from spotlight_nifi.clickhouse import ClickHouse, connect, is_server
+from spotlight_nifi.cli.types import clickhouse_cluster
+from spotlight_nifi.clickhouse import ClickHouse, connect
 from spotlight_nifi.config import Settings
 
 app = typer.Typer(help="Change data capture: PostgreSQL tables kept in sync in ClickHouse through Debezium and Kafka.",
@@ -42,7 +43,7 @@ def targets(env: str | None) -> Iterator[Targets]:
     url = settings.require("KAFKA_CONNECT_URL", environment=env, hint="`spotlight-nifi dev env` prints the local one")
     source = cdc_source.connect(dsn)
     clickhouse = settings.get("CLICKHOUSE_URL", environment=env)
-    cluster = settings.get("CLICKHOUSE_CLUSTER", environment=env) if is_server(clickhouse) else None
+    cluster = clickhouse_cluster(settings, clickhouse, env)
     db = connect(clickhouse)
     try:
         yield Targets(settings, env, dsn, source, db, cdc.Connect(url, secret=conninfo_to_dict(dsn).get("password")),

@@ -87,7 +87,7 @@ def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.
     if evolve:
         db = connect(url)
         try:
-            migration = evolve_table(db, table, records, options, apply=apply, cluster=_cluster(settings, url))
+            migration = evolve_table(db, table, records, options, apply=apply, cluster=clickhouse_cluster(settings, url))
         finally:
             db.close()
         typer.echo(migration.render())
@@ -100,7 +100,7 @@ def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.
                            kafka_coordinates=kafka_coordinates,
                            storage_policy=settings.get("CLICKHOUSE_STORAGE_POLICY") if is_server(url) or tier_after else None)
     statements = place(table, inferred.create_sql, inferred.columns, tier_after=tier_after,
-                       cluster=_cluster(settings, url))
+                       cluster=clickhouse_cluster(settings, url))
     notes = "".join(f"-- {note}\n" for note in inferred.layout.notes) if explain else ""
     typer.echo(notes + ";\n\n".join(statements) + ";\n\n" + orjson.dumps(inferred.schema, option=orjson.OPT_INDENT_2).decode())
     if apply:
@@ -112,9 +112,9 @@ def infer(source: Path | None = SOURCE, table: str = TABLE, apply: bool = typer.
             db.close()
 
 
-def _cluster(settings: Settings, url: str | None) -> str | None:
+def clickhouse_cluster(settings: Settings, url: str | None, environment: str | None = None) -> str | None:
     """`CLICKHOUSE_CLUSTER` when ClickHouse is a server: tables are replicated behind a Distributed one."""
-    return settings.get("CLICKHOUSE_CLUSTER") if is_server(url) else None
+    return settings.get("CLICKHOUSE_CLUSTER", environment=environment) if is_server(url) else None
 
 
 def _loaded(url: str | None, how: Callable[[ClickHouse], LoadSummary]) -> LoadSummary:
@@ -139,11 +139,11 @@ def load_command(source: Path | None = SOURCE, table: str = TABLE, evolve: bool 
         check_readable(source)
         summary = _loaded(url, lambda db: load_file(db, table, source, rejects_path, evolve=evolve, options=options,
                                                     storage_policy=policy, skip_invalid=skip_invalid,
-                                                    cluster=_cluster(settings, url)))
+                                                    cluster=clickhouse_cluster(settings, url)))
     else:
         records = _records(source, kafka_topic, kafka_bootstrap, sample, skip_invalid)
         summary = _loaded(url, lambda db: load(db, table, records, rejects_path, evolve=evolve, options=options,
-                                               storage_policy=policy, cluster=_cluster(settings, url)))
+                                               storage_policy=policy, cluster=clickhouse_cluster(settings, url)))
     if summary.plan is not None:
         typer.echo(summary.plan.render())
     typer.echo(f"{'created' if summary.created else 'loaded into'} `{table}`: read {summary.read}, "

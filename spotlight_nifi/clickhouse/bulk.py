@@ -139,7 +139,8 @@ def _head(path: Path, skip_invalid: bool) -> tuple[list[dict[str, Any]], int] | 
 
 def _refuse_invalid(db: ClickHouse, lines: str, source: str) -> None:
     """InputDataError for the first line that is not a JSON object, before anything is changed: the
-    engine points at the lines simdjson does not take for one, the reader decides."""
+    engine points at the lines simdjson does not take for one, the reader decides. This is a read of
+    the file of its own (about a tenth of a load): the pass that stores rows cannot take them back."""
     suspects = db.query(f"SELECT groupArray((_n, hex(line))) FROM (SELECT _row_number + 1 AS _n, line FROM {lines}) "
                         f"WHERE line != '' AND NOT (startsWith(line, '{{') AND isValidJSON(line)) {_READ}")
     checked = Records(source)
@@ -167,24 +168,23 @@ def _insert_fits(db: ClickHouse, table: str, columns: Sequence[Column], lines: s
     read = f"SELECT _row_number + 1 AS _n, line, {', '.join(fast.extract)} FROM {lines}"
     values = ", ".join(f"{value} AS _v{i}" for i, value in enumerate(fast.values))
     scan = f"SELECT _n, line, line = '' AS _blank, ({fast.ok}) AS _fast, {values} FROM ({read})"
-    settings = _READ
     try:
-        db.command(f"CREATE TABLE {source} ENGINE = Null AS {scan} LIMIT 0 {settings}")
+        db.command(f"CREATE TABLE {source} ENGINE = Null AS {scan} LIMIT 0 {_READ}")
         db.command(f"CREATE TABLE {doubts} (_n UInt64, line String) ENGINE = Memory")
         db.command(f"CREATE MATERIALIZED VIEW {views[0]} TO {quote(table)} AS SELECT "
                    f"{', '.join(f'_v{i} AS {name}' for i, name in enumerate(names))} FROM {source} WHERE _fast")
         db.command(f"CREATE MATERIALIZED VIEW {views[1]} TO {doubts} AS SELECT _n, line FROM {source} "
                    "WHERE NOT _fast AND NOT _blank")
-        db.command(f"INSERT INTO {source} {scan} {settings}, parallel_view_processing = 1, "
+        db.command(f"INSERT INTO {source} {scan} {_READ}, parallel_view_processing = 1, "
                    f"insert_deduplication_token = {literal(insert_token(None))}")
         chosen = f"SELECT _n, line FROM {doubts}"
         if _count(db, scratch) <= CASTER_DOUBTS:
-            return _lines(db.query(f"SELECT groupArray((_n, hex(line))) FROM ({chosen}) {settings}")[0][0])
+            return _lines(db.query(f"SELECT groupArray((_n, hex(line))) FROM ({chosen}) {_READ}")[0][0])
         doubted = f"SELECT _n, line, {', '.join(slow.extract)}, ({slow.ok}) AS _ok FROM ({chosen})"
-        left, proven = db.query(f"SELECT groupArrayIf((_n, hex(line)), NOT _ok), countIf(_ok) FROM ({doubted}) {settings}")[0]
+        left, proven = db.query(f"SELECT groupArrayIf((_n, hex(line)), NOT _ok), countIf(_ok) FROM ({doubted}) {_READ}")[0]
         if proven:
             db.command(f"INSERT INTO {quote(table)} ({', '.join(names)}) SELECT {', '.join(slow.values)} FROM ({doubted}) "
-                       f"WHERE _ok {settings}, insert_deduplication_token = {literal(insert_token(None))}")
+                       f"WHERE _ok {_READ}, insert_deduplication_token = {literal(insert_token(None))}")
     finally:
         for name in (*views, doubts, source):
             db.command(f"DROP TABLE IF EXISTS {name}")

@@ -98,10 +98,14 @@ def _check_schema(db: ClickHouse, table: str, records: Sequence[dict[str, Any]],
 
 def apply_plan(db: ClickHouse, migration: Plan, cluster: str | None = None) -> None:
     """Run the plan's statements; on a cluster, on the replicated tables and the Distributed one."""
-    for step in migration.steps:
-        for statement in step.statements:
-            for placed in altered_on_cluster(migration.table, statement, cluster):
-                db.command(placed)
+    apply_alters(db, migration.table, [s for step in migration.steps for s in step.statements], cluster)
+
+
+def apply_alters(db: ClickHouse, table: str, statements: Sequence[str], cluster: str | None = None) -> None:
+    """Run ALTER TABLE statements of `table` where it lives (see `placement.altered_on_cluster`)."""
+    for statement in statements:
+        for placed in altered_on_cluster(table, statement, cluster):
+            db.command(placed)
 
 
 @dataclass
