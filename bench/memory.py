@@ -129,14 +129,14 @@ STEPS = {
 
 def measure(size: int, work: Path) -> None:
     content, samples = flowfile(size)
-    records = content.count(b"\n")
+    records, length = content.count(b"\n"), len(content)
     (work / "flowfile").write_bytes(content)
     db = connect(f"chdb://{work / 'chdb'}")
     db.command(f"DROP TABLE IF EXISTS {TABLE}")
     db.command(infer_table(samples, TABLE).create_sql)
     db.close()
     del content
-    print(f"FlowFile: {size / MB:.0f} MB, {records:,} records ({size / records:.0f} bytes each)")
+    print(f"FlowFile: {length / MB:.0f} MB, {records:,} records ({length / records:.0f} bytes each)")
     for name in ("cast", "insert", "texts", *(("before",) if size == SIZES[-1] else ())):
         done = subprocess.run([sys.executable, __file__, name, str(work)], capture_output=True, text=True, check=True)
         found = json.loads(done.stdout.splitlines()[-1])

@@ -8,7 +8,7 @@ Kafka. First record: from the `up` call until one POSTed record is a visible row
 for 2.3.0, deploy, NiFi's Python processors preparing their environments, the record's trip).
 Throughput: the representative API events of `bench/pipeline.py` (mix (a): UUIDs, timestamps, IPs,
 nested objects, arrays, 1% misfits that go to the failure DB) POSTed in batches by two producers,
-from the first POST until every fitting record is a visible row; the direct loop consumes the same
+from the first POST until every fitting record is a visible row and every misfit a failure-DB record; the direct loop consumes the same
 events from Kafka and inserts them into chdb itself.
 
 Run: python bench/nifi.py
@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import urllib3
@@ -67,12 +68,16 @@ def post_all(url: str, values: list[bytes], name: str) -> None:
         thread.join()
 
 
-def wait_rows(db: ClickHouse, sql: str, expected: int, timeout: float = 900.0) -> None:
+def wait_for(count: Callable[[], int], expected: int, what: str, timeout: float = 900.0) -> None:
     deadline = time.monotonic() + timeout
-    while int(db.query(sql)[0][0]) < expected:
+    while count() < expected:
         if time.monotonic() > deadline:
-            raise RuntimeError(f"`{sql}` stayed below {expected} for {timeout:.0f} s")
+            raise RuntimeError(f"{what} stayed below {expected} for {timeout:.0f} s")
         time.sleep(0.2)
+
+
+def rows(db: ClickHouse) -> Callable[[], int]:
+    return lambda: int(db.query(f"SELECT count() FROM {TABLE}")[0][0])
 
 
 def main() -> None:
@@ -102,12 +107,14 @@ def main() -> None:
         deploy_s = time.perf_counter() - deployed
         ingress = f"http://127.0.0.1:{port}/events"
         post_all(ingress, [json_bytes(data.samples[0])], "first")
-        wait_rows(db, f"SELECT count() FROM {TABLE}", 1)
+        wait_for(rows(db), 1, "rows")
         first_s = time.perf_counter() - started
 
         at = time.perf_counter()
         post_all(ingress, values, uuid.uuid4().hex[:8])
-        wait_rows(db, f"SELECT count() FROM {TABLE}", 1 + data.good)
+        wait_for(rows(db), 1 + data.good, "rows")
+        wait_for(lambda: failures.count(env["FAILURE_DB_DSN"], cap=len(values)), len(values) - data.good,
+                 "failure-DB records")
         nifi_s = time.perf_counter() - at
         db.close()
 
