@@ -39,7 +39,7 @@ class JSONRows:
     line, each line ending with a newline: a backend sends their text as it is, without a Python value
     in between."""
 
-    data: bytes
+    data: bytes | bytearray
     count: int
 
     def __len__(self) -> int:
@@ -54,7 +54,7 @@ class JSONRows:
             at = self.data.find(b"\n", at + 1)
         return starts
 
-    def text(self, start: int = 0, stop: int | None = None) -> bytes:
+    def text(self, start: int = 0, stop: int | None = None) -> bytes | bytearray:
         """The lines of rows `start:stop`."""
         stop = self.count if stop is None else min(stop, self.count)
         if start == 0 and stop == self.count:

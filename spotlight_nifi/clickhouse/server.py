@@ -70,7 +70,7 @@ class Server(CatalogQueries):
         settings = {"insert_deduplication_token": insert_token(token), **JSON_COLUMN_SETTINGS}
         try:
             if isinstance(rows, JSONRows):
-                self._client.raw_insert(table, list(columns), rows.text(), fmt="JSONCompactEachRow",
+                self._client.raw_insert(table, list(columns), bytes(rows.text()), fmt="JSONCompactEachRow",
                                         settings={**settings, **TEXT_INSERT_SETTINGS})
             else:
                 self._client.insert(table, [list(r) for r in rows], column_names=list(columns), settings=settings)

@@ -205,10 +205,10 @@ class _Rows(msgspec.Struct, gc=False):
 _ROWS = msgspec.json.Decoder(_Rows)
 
 
-def row_batches(data: bytes, size: int) -> Iterator[tuple[bytes, int]]:
+def row_batches(data: bytes, size: int) -> Iterator[tuple[bytearray, int]]:
     """The rows of the lines that fit, `size` at a time as one text (a line each) and how many, read
-    as they are inserted: only a batch is held. ValueError for a line that is not an envelope line or
-    fits without a row (an envelope CastToClickHouse did not write with `COLUMNS`)."""
+    as they are inserted: only a batch is held, never copied. ValueError for a line that is not an
+    envelope line or fits without a row (an envelope CastToClickHouse did not write with `COLUMNS`)."""
     batch, count = bytearray(), 0
     for number, line in enumerate(non_blank_lines(data), start=1):
         try:
@@ -223,7 +223,7 @@ def row_batches(data: bytes, size: int) -> Iterator[tuple[bytes, int]]:
         batch += b"\n"
         count += 1
         if count == size:
-            yield bytes(batch), count
+            yield batch, count
             batch, count = bytearray(), 0
     if count:
-        yield bytes(batch), count
+        yield batch, count
