@@ -23,6 +23,9 @@ locals {
   secrets = {
     NIFI_PASSWORD                = var.nifi_password
     NIFI_SENSITIVE_PROPS_KEY     = var.nifi_sensitive_props_key
+    NIFI_TLS_PASSWORD            = var.nifi_tls_password
+    NIFI_CA_PASSWORD             = var.nifi_ca_password
+    NIFI_CA_KEYSTORE             = var.nifi_ca_keystore
     POSTGRES_PASSWORD            = var.postgres_password
     FAILURE_DB_PASSWORD          = var.failure_db_password
     CLICKHOUSE_PASSWORD          = var.clickhouse_password

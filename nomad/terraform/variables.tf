@@ -40,6 +40,24 @@ variable "nifi_sensitive_props_key" {
   default   = null
 }
 
+variable "nifi_tls_password" {
+  type      = string
+  sensitive = true
+  default   = null
+}
+
+variable "nifi_ca_password" {
+  type      = string
+  sensitive = true
+  default   = null
+}
+
+variable "nifi_ca_keystore" {
+  type      = string
+  sensitive = true
+  default   = null
+}
+
 variable "postgres_password" {
   type      = string
   sensitive = true

@@ -93,6 +93,23 @@ class NiFi:
         about = self._call("asking NiFi for its version", lambda: self.api.nifi.FlowApi().get_about_info(_request_timeout=10))
         return str(about.about.version)
 
+    def claim_root(self) -> str | None:
+        """Give the signed-in user read and write on the root process group when it has no write
+        there but may write policies and users; the identity granted, else None.
+
+        A new secured NiFi gives its initial admin the policies and users, not the root group (NiFi
+        seeds those only for a flow that existed when its authorizations were first written), so
+        granting them is an admin's first step in the UI; nipyapi's bootstrap takes it."""
+        flow = self._call("reading the root process group's permissions", lambda: self.api.nifi.FlowApi().get_flow1("root"))
+        if flow.permissions.can_write:
+            return None
+        user = self._call("reading the signed-in user", lambda: self.api.nifi.FlowApi().get_current_user())
+        if user.anonymous or not (user.policies_permissions.can_write and user.tenants_permissions.can_write):
+            return None
+        self._call(f"granting `{user.identity}` the root process group",
+                   lambda: self.api.security.bootstrap_security_policies("nifi"))
+        return str(user.identity)
+
     def root_id(self) -> str:
         return str(self._call("finding the root process group", self.api.canvas.get_root_pg_id))
 

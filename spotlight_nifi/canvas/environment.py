@@ -1,6 +1,7 @@
 """The NiFi an environment deploys to, proven reachable, with the manifest its flows are checked against.
 
-Its URL is `<ENV>_NIFI_URL`, else `NIFI_URL` (argument > environment > `.env`). The manifest is
+Its URL is `<ENV>_NIFI_URL`, else `NIFI_URL` (argument > environment > `.env`); a secured NiFi
+is reached with the client certificate of `<ENV>_NIFI_CLIENT_KEYSTORE`, else `NIFI_CLIENT_KEYSTORE`. The manifest is
 that NiFi's own (cached per NiFi version), plus this project's Python processors: it says which
 properties exist and their defaults, for validating a version before it touches the canvas and
 for telling a changed property from one NiFi merely filled with its default.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from spotlight_nifi.canvas.client import NiFi, reason
 from spotlight_nifi.canvas.errors import CanvasError
+from spotlight_nifi.client_certificate import client_certificate, use
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ServiceError
 from spotlight_nifi.flow.manifest import RuntimeManifest, load_manifest
@@ -35,6 +37,7 @@ def open_canvas(environment: str, settings: Settings, cache: Path) -> Canvas:
     """The environment's NiFi, or a one-line error naming the variable to fix or the service to start."""
     url = settings.require("NIFI_URL", environment=environment,
                            hint=f"the NiFi that environment `{environment}` deploys to")
+    use(client_certificate(settings, environment))
     nifi = NiFi(url)
     try:
         nifi.version()

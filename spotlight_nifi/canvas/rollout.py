@@ -67,11 +67,17 @@ def _apply(canvas: Canvas, plan: Plan) -> tuple[str, list[str]]:
 
 def deploy(flows_dir: Path, selected: Sequence[str], environment: Environment, settings: Settings, *, cache: Path,
            version: str | None = None, force: bool = False, drop_queued: bool = False,
-           settle_timeout: float = 300.0, progress: Callable[[Deployment], None] = lambda _: None) -> list[Deployment]:
+           settle_timeout: float = 300.0, progress: Callable[[Deployment], None] = lambda _: None,
+           notice: Callable[[str], None] = lambda _: None) -> list[Deployment]:
     """Deploy the selected flows (all of `flows_dir` when none) of `environment`'s registry to its NiFi;
-    `progress` sees each flow as it comes up. Components that do not come up are a `NotRunning` at the end."""
+    `progress` sees each flow as it comes up, `notice` what else was done. Components that do not come
+    up are a `NotRunning` at the end."""
     flows = [loaded.flow.name for loaded in discover(flows_dir, selected)]
     canvas = open_canvas(environment.name, settings, cache)
+    granted = canvas.nifi.claim_root()
+    if granted:
+        notice(f"granted `{granted}` read and write on the root process group of {canvas.nifi.url} "
+               "(a new secured NiFi gives its initial admin none there)")
     registry = open_registry(environment, cache)
     registry.refresh()
     plans = plan_flows(canvas, registry, flows, settings, version=version, force=force, drop_queued=drop_queued)

@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
         settings = Settings.load(env_file)
         console = Console(highlight=False, soft_wrap=True)
         deploy(flows_dir, flows or (), load_environment(env, settings, config), settings, cache=cache_dir(settings),
-               version=version, force=force, drop_queued=drop_queued, progress=lambda d: _print(console, d))
+               version=version, force=force, drop_queued=drop_queued, progress=lambda d: _print(console, d),
+               notice=console.print)
 
     @app.command("status")
     def status_command(env: str = typer.Option("dev", "--env", help="Environment to look at."),

@@ -8,6 +8,7 @@ import typer
 
 from spotlight_nifi import infra
 from spotlight_nifi.config import Settings
+from spotlight_nifi.infra import certs
 
 app = typer.Typer(no_args_is_help=True, help="Render docker-compose.yml, nomad/ jobs and Terraform variables from .env.")
 
@@ -26,7 +27,19 @@ def render(env_file: Path = EnvFile, out: Path = Out) -> None:
 @app.command()
 def check(env_file: Path = EnvFile, out: Path = Out) -> None:
     """Fail naming the key when a .env value is missing or invalid, or the file when a rendered one drifted."""
-    changed = infra.drift(out, infra.render_all(Settings.load(env_file)))
+    settings = Settings.load(env_file)
+    changed = infra.drift(out, infra.render_all(settings))
+    certs.check(settings)
     if changed:
         raise infra.InfraDriftError(env_file, changed)
     typer.echo(f"`{env_file}` is valid and the rendered files are up to date")
+
+
+@app.command("certs")
+def issue_certs(env_file: Path = EnvFile,
+                out: Path = typer.Option(Path("secrets"), "--out", help="Where the admin's keystore and the CA certificate go.")) -> None:
+    """Make the NiFi cluster's CA (once, into .env) and the admin's client certificate (`NIFI_NODES` > 1)."""
+    issued = certs.issue(env_file, out)
+    typer.echo(f"{'created' if issued.ca_created else 'kept'} the NiFi cluster's CA in `{env_file}` ({certs.CA_KEYSTORE})")
+    typer.echo(f"wrote {issued.ca_pem} (trust it in the browser) and {issued.admin_keystore} "
+               f"(the client certificate of `{issued.admin_identity}`, protected by NIFI_PASSWORD)")

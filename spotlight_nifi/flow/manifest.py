@@ -229,6 +229,10 @@ def manifest_from_settings(
     """The manifest a command validates against: `path`, else `NIFI_RUNTIME_MANIFEST`, else `NIFI_URL`,
     else `nifi_version`'s published artifacts (the runtime manifest, else the NARs our flows use)."""
     file = path or settings.get("NIFI_RUNTIME_MANIFEST", environment=environment)
+    if not file and settings.get("NIFI_URL", environment=environment):
+        from spotlight_nifi.client_certificate import client_certificate, use
+
+        use(client_certificate(settings, environment))
     return load_manifest(
         Path(file) if file else None,
         nifi_url=settings.get("NIFI_URL", environment=environment),

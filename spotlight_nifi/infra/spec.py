@@ -19,6 +19,9 @@ from spotlight_nifi.infra.keys import read_values
 SECRET_KEYS = (
     "NIFI_PASSWORD",
     "NIFI_SENSITIVE_PROPS_KEY",
+    "NIFI_TLS_PASSWORD",
+    "NIFI_CA_PASSWORD",
+    "NIFI_CA_KEYSTORE",
     "POSTGRES_PASSWORD",
     "FAILURE_DB_PASSWORD",
     "CLICKHOUSE_PASSWORD",
@@ -147,9 +150,9 @@ def load_config(settings: Settings, *, symbolic: bool = False) -> InfraConfig:
 SCRIPTS = "/opt/spotlight"
 
 
-def tcp_probe(port: int) -> tuple[str, ...]:
-    """A health check for images without an HTTP client: the port accepts connections."""
-    return ("CMD", "bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{port}")
+def tcp_probe(port: int, host: str = "127.0.0.1") -> tuple[str, ...]:
+    """A health check for images without an HTTP client: the port accepts connections on `host`."""
+    return ("CMD", "bash", "-c", f"exec 3<>/dev/tcp/{host}/{port}")
 
 
 def node_name(base: str, number: int, nodes: int) -> str:

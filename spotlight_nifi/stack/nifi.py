@@ -28,6 +28,7 @@ import sys
 import zipfile
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from spotlight_nifi.canvas.client import NiFi
 from spotlight_nifi.errors import ServiceError
@@ -147,9 +148,12 @@ class NiFiService:
                                     sensitive_props_key=key_file.read_text().strip(), python_command=sys.executable)
 
     def start(self, run_dir: Path, port: int | None) -> Running:
-        http = choose_port(self.name, port)
+        return self.start_layout(self._layout(run_dir, choose_port(self.name, port)))
+
+    def start_layout(self, layout: nifi_conf.NiFiLayout) -> Running:
+        """Start NiFi from `layout`: the local stack's, or one whose overrides and conf files make it
+        something else (a secured cluster node). Returns once spawned; `health` says when it is up."""
         management = choose_port(self.name, None)
-        layout = self._layout(run_dir, http)
         nifi_conf.write(layout)
         layout.extensions.mkdir(parents=True, exist_ok=True)
         for stale in layout.extensions.glob("*.nar"):
@@ -162,12 +166,14 @@ class NiFiService:
                 f"-Dorg.apache.nifi.management.server.address={HOST}:{management}",
                 f"-Dlogback.configurationFile={layout.conf / 'logback.xml'}",
                 "-cp", f"{self.home / 'lib'}/*:{layout.conf}", "org.apache.nifi.NiFi"]
-        pid, ticks = spawn(argv, self.log_path(run_dir), layout.work)
-        url = f"http://{HOST}:{http}"
+        log = layout.logs / "nifi-app.log"
+        pid, ticks = spawn(argv, log, layout.work)
+        url = nifi_conf.url(layout)
+        web = urlsplit(url)
         return Running(
             name=self.name, pid=pid, start_ticks=ticks, url=url, version=self.version,
-            ports={"http": http, "management": management}, directory=str(layout.work),
-            log=str(self.log_path(run_dir)),
+            ports={web.scheme: int(web.port or 0), "management": management}, directory=str(layout.work),
+            log=str(log),
             env={"NIFI_URL": url, "NIFI_VERSION": self.version, "FAILURE_DB_JDBC_DRIVER": str(self.driver)},
         )
 

@@ -5,12 +5,14 @@ provenance, status-history and timeout settings it fails deep inside its start-u
 NullPointerException. The values below are NiFi's own defaults, except where a small local
 development instance wants less (provenance kept one day, no content archive). Unsecured HTTP
 on 127.0.0.1 only: no keystore, no authorizer, no login provider, so anonymous access has every
-permission, which is why it never listens on another address.
+permission, which is why it never listens on another address. A layout's overrides and extra
+conf files make something else of it (a secured cluster node, in the tests).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -26,6 +28,10 @@ class NiFiLayout:
     http_port: int
     sensitive_props_key: str
     python_command: str
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    """`nifi.properties` keys set or replaced over the standalone defaults (a secured cluster node's)."""
+    conf_files: Mapping[str, str] = field(default_factory=dict)
+    """More conf files by name, written last so they may replace ours (a cluster's state-management.xml)."""
 
     @property
     def conf(self) -> Path:
@@ -41,7 +47,21 @@ class NiFiLayout:
 
 
 def properties(layout: NiFiLayout) -> dict[str, str]:
-    """Every key of `nifi.properties` a standalone, unsecured NiFi 2.x reads at start."""
+    """Every key of `nifi.properties` a NiFi 2.x reads at start: a standalone, unsecured one's,
+    then the layout's overrides."""
+    return {**_standalone(layout), **layout.overrides}
+
+
+def url(layout: NiFiLayout) -> str:
+    """Where NiFi's web server answers: HTTPS when the properties give it a port, else plain HTTP."""
+    conf = properties(layout)
+    if conf["nifi.web.https.port"]:
+        return f"https://{conf['nifi.web.https.host']}:{conf['nifi.web.https.port']}"
+    return f"http://{conf['nifi.web.http.host']}:{conf['nifi.web.http.port']}"
+
+
+def _standalone(layout: NiFiLayout) -> dict[str, str]:
+    """Every key a standalone, unsecured NiFi 2.x reads at start."""
     work, home = layout.work, layout.home
     return {
         "nifi.flow.configuration.file": f"{layout.conf}/flow.json.gz",
@@ -224,3 +244,5 @@ def write(layout: NiFiLayout) -> None:
     (layout.conf / "nifi.properties").write_text(properties_text(layout))
     (layout.conf / "state-management.xml").write_text(STATE_MANAGEMENT.format(directory=layout.work / "state" / "local"))
     (layout.conf / "logback.xml").write_text(LOGBACK)
+    for name, text in layout.conf_files.items():
+        (layout.conf / name).write_text(text)

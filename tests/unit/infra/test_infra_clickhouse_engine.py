@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -34,10 +31,6 @@ from spotlight_nifi.config import Settings
 from spotlight_nifi.infer import infer_table
 from spotlight_nifi.infer.placement import altered_on_cluster, clustered, place
 from spotlight_nifi.infra import render_compose
-from spotlight_nifi.stack.java import java_executable
-from spotlight_nifi.stack.kafka import KafkaService
-from spotlight_nifi.stack.state import cache_dir
-from tests.availability import unavailable
 from tests.unit.infra.conftest import ROOT
 
 _RUNNER = """
@@ -136,33 +129,6 @@ def test_ttl_moves_old_parts_to_the_cold_volume_and_backups_go_to_their_disk(exa
     assert list((tmp_path / "minio" / "clickhouse-backups" / "clickhouse").rglob("*")), "nothing in the backup bucket"
     assert list((tmp_path / "minio" / "clickhouse" / "data" / "clickhouse").rglob("*")), "nothing in the data bucket"
     assert _rows(results[6]) == [["events", 2]]
-
-
-@pytest.fixture(scope="module")
-def zookeeper(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A real ZooKeeper (the protocol ClickHouse Keeper serves), from the Kafka jars the local stack installs."""
-    libs = KafkaService(cache_dir(Settings.load(environ={}))).home / "libs"
-    if not list(libs.glob("zookeeper-*.jar")):
-        unavailable(f"no ZooKeeper jars in `{libs}`: run `scripts/install` (it installs the local stack's Kafka)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    data = tmp_path_factory.mktemp("zookeeper")
-    log = (data / "zookeeper.log").open("w")
-    server = subprocess.Popen([str(java_executable()), "-Xmx128m", "-cp", f"{libs}/*",
-                               "org.apache.zookeeper.server.ZooKeeperServerMain", str(port), str(data / "data")],
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            if server.poll() is not None or time.monotonic() > deadline:
-                unavailable(f"ZooKeeper did not start: {(data / 'zookeeper.log').read_text()[-1000:]}")
-            time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def test_a_cluster_node_accepts_the_replicated_and_distributed_tables(cluster: Settings, zookeeper: int,

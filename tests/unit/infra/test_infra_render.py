@@ -93,7 +93,11 @@ def test_compose_passes_secrets_only_as_references_to_env(scenario: Settings) ->
             assert "${" not in value or match, f"{name} {variable}: {value}"
     assert referenced <= set(SECRET_KEYS)
     optional = {"PARADEDB_PASSWORD", "CLICKHOUSE_CLUSTER_SECRET"}
-    assert set(SECRET_KEYS) - optional <= referenced
+    nifi_cluster = {"NIFI_TLS_PASSWORD", "NIFI_CA_PASSWORD", "NIFI_CA_KEYSTORE"}
+    single_user = {"NIFI_PASSWORD"}  # in a NiFi cluster it protects the admin's keystore, which no service reads
+    unused = single_user if scenario.get("NIFI_NODES") != "1" else nifi_cluster
+    assert referenced & unused == set()
+    assert set(SECRET_KEYS) - optional - unused <= referenced
 
 
 def test_compose_services_have_healthchecks_named_volumes_and_their_order(scenario: Settings) -> None:
@@ -188,4 +192,16 @@ def test_terraform_vars_hold_the_settings_and_which_secrets_each_job_needs(examp
     assert values["job_secrets"]["superset"] == ["CLICKHOUSE_PASSWORD", "FAILURE_DB_PASSWORD",
                                                  "SUPERSET_ADMIN_PASSWORD", "SUPERSET_SECRET_KEY"]
     assert {key for keys in values["job_secrets"].values() for key in keys} == set(SECRET_KEYS) - {
-        "PARADEDB_PASSWORD", "CLICKHOUSE_CLUSTER_SECRET"}
+        "PARADEDB_PASSWORD", "CLICKHOUSE_CLUSTER_SECRET", "NIFI_TLS_PASSWORD", "NIFI_CA_PASSWORD", "NIFI_CA_KEYSTORE"}
+
+
+def test_each_nifi_cluster_node_reads_the_ca_and_its_tls_password_and_no_single_user_password(cluster: Settings) -> None:
+    secrets = json.loads(render_terraform_vars(cluster))["job_secrets"]
+    for node in ("nifi-1", "nifi-2"):
+        assert secrets[node] == ["NIFI_CA_KEYSTORE", "NIFI_CA_PASSWORD", "NIFI_SENSITIVE_PROPS_KEY", "NIFI_TLS_PASSWORD"]
+    nifi = yaml.safe_load(render_compose(cluster))["services"]["nifi-2"]
+    assert nifi["entrypoint"] == ["bash", "/opt/spotlight/nifi-tls.sh", "/opt/nifi/scripts/start.sh"]
+    assert nifi["environment"]["NIFI_WEB_HTTPS_HOST"] == nifi["environment"]["NIFI_CLUSTER_ADDRESS"] == "nifi-2"
+    assert nifi["environment"]["AUTH"] == "tls"
+    assert nifi["environment"]["INITIAL_ADMIN_IDENTITY"] == "CN=admin, OU=NiFi"
+    assert nifi["healthcheck"]["test"][-1] == "exec 3<>/dev/tcp/nifi-2/8443"
