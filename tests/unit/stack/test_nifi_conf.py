@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spotlight_nifi.stack.nifi_conf import NiFiLayout, properties, write
+from spotlight_nifi.stack.nifi_conf import NiFiLayout, properties, url, write
 
 LAYOUT = NiFiLayout(home=Path("/cache/nifi-2.3.0"), work=Path("/run/nifi"), http_port=18080,
                     sensitive_props_key="k" * 24, python_command="/usr/bin/python3")
@@ -40,3 +40,19 @@ def test_write_lays_out_the_conf_directory(tmp_path: Path) -> None:
     write(layout)
     assert sorted(p.name for p in layout.conf.iterdir()) == ["logback.xml", "nifi.properties", "state-management.xml"]
     assert "nifi.web.http.port=1\n" in (layout.conf / "nifi.properties").read_text()
+
+
+def test_overrides_and_extra_conf_files_make_a_secured_node_and_its_url_https(tmp_path: Path) -> None:
+    layout = NiFiLayout(home=tmp_path / "home", work=tmp_path / "work", http_port=1, sensitive_props_key="x" * 24,
+                        python_command="python3",
+                        overrides={"nifi.web.http.port": "", "nifi.web.https.host": "127.0.0.1",
+                                   "nifi.web.https.port": "9443", "nifi.cluster.is.node": "true"},
+                        conf_files={"state-management.xml": "<stateManagement/>\n", "authorizers.xml": "<authorizers/>\n"})
+    assert url(LAYOUT) == "http://127.0.0.1:18080"
+    assert url(layout) == "https://127.0.0.1:9443"
+    write(layout)
+    text = (layout.conf / "nifi.properties").read_text()
+    assert "nifi.cluster.is.node=true\n" in text and "nifi.web.http.port=\n" in text
+    assert text.count("nifi.web.https.port=") == 1
+    assert (layout.conf / "state-management.xml").read_text() == "<stateManagement/>\n"
+    assert (layout.conf / "authorizers.xml").read_text() == "<authorizers/>\n"
