@@ -1,5 +1,5 @@
 """Fixtures for the infra renderer: the two golden scenarios, Terraform's `templatefile` as the
-job templates use it, and the Compose Specification schema."""
+job templates use it, OpenTofu standing in for `terraform`, and the Compose Specification schema."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 from spotlight_nifi.config import Settings
 from spotlight_nifi.stack.state import cache_dir
 from tests.availability import unavailable
+from tests.tools import go_tools
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_ENV = ROOT / "example.env"
@@ -57,15 +58,17 @@ _TEMPLATE = re.compile(r"\$\$\{|%%\{|\$\{([A-Za-z0-9_]+)\}")
 def fill(template: str, values: dict[str, str]) -> str:
     """What Terraform's `templatefile(path, values)` makes of a job template: `${KEY}` → value,
     `$${` → `${`, `%%{` → `%{` (the only template syntax the renderer writes; a test compares
-    this with the real `templatefile` where Terraform is installed)."""
+    this with OpenTofu's real `templatefile`)."""
     def one(match: re.Match[str]) -> str:
         return values[match[1]] if match[1] else match[0][1:]
     return _TEMPLATE.sub(one, template)
 
 
-def terraform() -> str | None:
-    """The `terraform` binary when installed (no registry reached here publishes it)."""
-    return shutil.which("terraform")
+@pytest.fixture(scope="session")
+def terraform() -> Path:
+    """OpenTofu's `tofu` as the `terraform` CLI, built once into the user cache (why OpenTofu:
+    `tests.tools.go_tools.OPENTOFU_VERSION`)."""
+    return go_tools.built(go_tools.opentofu)
 
 
 @pytest.fixture(scope="session")
