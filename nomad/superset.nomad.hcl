@@ -175,6 +175,7 @@ EOT
 
       template {
         data        = <<EOT
+allow_csv_upload: false
 allow_ctas: false
 allow_cvas: false
 allow_dml: false
@@ -194,6 +195,7 @@ EOT
 
       template {
         data        = <<EOT
+allow_csv_upload: false
 allow_ctas: false
 allow_cvas: false
 allow_dml: false

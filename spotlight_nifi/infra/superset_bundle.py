@@ -47,7 +47,8 @@ def part_log_sql(database: str, cluster: str) -> str:
 
 def _database(name: str, uri: str) -> dict[str, Any]:
     return {"database_name": name, "sqlalchemy_uri": uri, "expose_in_sqllab": True, "allow_ctas": False,
-            "allow_cvas": False, "allow_dml": False, "allow_run_async": False, "cache_timeout": None,
+            "allow_cvas": False, "allow_dml": False, "allow_run_async": False, "allow_csv_upload": False,
+            "cache_timeout": None,
             "extra": {"allows_virtual_table_explore": True}, "uuid": _uuid(name), "version": VERSION}
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from spotlight_nifi.infra.spec import SCRIPTS, InfraConfig, Port, Service, Target, Task
 from spotlight_nifi.infra.superset_bundle import ROOT, Sources, bundle
 
+DRIVERS = ("clickhouse-connect", "psycopg2-binary")
+"""What Superset reaches ClickHouse (its `clickhousedb` dialect) and PostgreSQL with; the image has neither."""
+
 _START = f"""#!/bin/sh
 # Adds the ClickHouse and PostgreSQL drivers, prepares Superset's metadata DB and admin user,
 # imports the Spotlight dashboard and its connections (passwords put into the URIs from the
 # environment, in a bundle deleted right after), then serves.
 set -eu
-uv pip install --quiet --target /app/pythonpath clickhouse-connect psycopg2-binary
+uv pip install --quiet --target /app/pythonpath {' '.join(DRIVERS)}
 superset db upgrade
 superset fab create-admin --username "$SUPERSET_ADMIN_USERNAME" --password "$SUPERSET_ADMIN_PASSWORD" \\
   --firstname Superset --lastname Admin --email "$SUPERSET_ADMIN_USERNAME@localhost"

@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 from spotlight_nifi.config import Settings
 from spotlight_nifi.stack.state import cache_dir
 from tests.availability import unavailable
-from tests.tools import go_tools
+from tests.tools import install
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_ENV = ROOT / "example.env"
@@ -67,8 +67,8 @@ def fill(template: str, values: dict[str, str]) -> str:
 @pytest.fixture(scope="session")
 def terraform() -> Path:
     """OpenTofu's `tofu` as the `terraform` CLI, built once into the user cache (why OpenTofu:
-    `tests.tools.go_tools.OPENTOFU_VERSION`)."""
-    return go_tools.built(go_tools.opentofu)
+    `tests.tools.install.OPENTOFU_VERSION`)."""
+    return install.built(install.opentofu)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import yaml
 
 from spotlight_nifi.config import Settings
 from spotlight_nifi.infra import render_compose
-from tests.tools import go_tools
+from tests.tools import install
 
 REQUIRED = re.compile(r"\$\{([A-Za-z0-9_]+):\?([^}]*)\}")
 """A secret the compose file refuses to start without: `${KEY:?message}`."""
@@ -22,7 +22,7 @@ REQUIRED = re.compile(r"\$\{([A-Za-z0-9_]+):\?([^}]*)\}")
 @pytest.fixture(scope="session")
 def composecheck() -> Path:
     """The Go tool, built once per source version into the user cache (never into the repo)."""
-    return go_tools.built(go_tools.composecheck)
+    return install.built(install.composecheck)
 
 
 def _secrets(compose: str) -> dict[str, str]:

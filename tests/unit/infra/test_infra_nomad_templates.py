@@ -15,7 +15,7 @@ import pytest
 
 from spotlight_nifi.config import Settings
 from spotlight_nifi.infra import render_all
-from tests.tools import go_tools
+from tests.tools import install
 from tests.unit.infra.conftest import fill
 
 OPTIONS = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
@@ -25,7 +25,7 @@ SUMMARY = re.compile(r"nomadcheck: (\d+) templates checked in (\d+) jobs with co
 @pytest.fixture(scope="session")
 def nomadcheck() -> Path:
     """The Go tool, built once per source version into the user cache (never into the repo)."""
-    return go_tools.built(go_tools.nomadcheck)
+    return install.built(install.nomadcheck)
 
 
 def _check(tool: Path, paths: list[Path]) -> subprocess.CompletedProcess[str]:

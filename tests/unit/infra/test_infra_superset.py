@@ -3,10 +3,6 @@ resolve, and the start script's packing, which puts the passwords in from the en
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,7 +10,7 @@ from typing import Any
 import yaml
 
 from spotlight_nifi.config import Settings
-from spotlight_nifi.infra import render_compose
+from tests.superset_start import pack, rendered
 
 REQUIRED = {
     "databases": {"database_name", "sqlalchemy_uri", "uuid", "version"},
@@ -25,20 +21,12 @@ REQUIRED = {
 """Required fields of Superset's ImportV1{Database,Dataset,Chart,Dashboard}Schema."""
 
 
-def _superset(settings: Settings) -> tuple[dict[str, str], str]:
-    document = yaml.safe_load(render_compose(settings))
-    files = {entry["target"]: document["configs"][entry["source"]]["content"].replace("$$", "$")
-             for entry in document["services"]["superset"]["configs"]}
-    script = files.pop("/opt/spotlight/start.sh")
-    return files, script
-
-
 def _bundle(files: dict[str, str]) -> dict[str, dict[str, Any]]:
     return {path.removeprefix("/opt/spotlight/superset/"): yaml.safe_load(text) for path, text in files.items()}
 
 
 def test_every_object_has_what_superset_requires_and_references_resolve(scenario: Settings) -> None:
-    bundle = _bundle(_superset(scenario)[0])
+    bundle = _bundle(rendered(scenario)[0])
     assert bundle.pop("metadata.yaml") == {"version": "1.0.0", "type": "Dashboard", "timestamp": "2025-01-01T00:00:00+00:00"}
     kinds: dict[str, list[dict[str, Any]]] = {}
     for path, document in bundle.items():
@@ -54,19 +42,9 @@ def test_every_object_has_what_superset_requires_and_references_resolve(scenario
 
 
 def test_no_password_is_in_the_bundle_and_the_start_script_puts_them_in(example: Settings, tmp_path: Path) -> None:
-    files, script = _superset(example)
-    root = tmp_path / "superset"
-    for path, text in files.items():
-        target = root / path.removeprefix("/opt/spotlight/superset/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    packing = re.search(r"python - <<'PY'\n(.*?)\nPY\n", script, re.DOTALL)
-    assert packing, "the start script no longer packs the bundle with Python"
-    code = packing[1].replace('"/opt/spotlight/superset"', repr(str(root))).replace(
-        '"/tmp/spotlight-dashboard.zip"', repr(str(tmp_path / "bundle.zip")))
-    environment = {**os.environ, "CLICKHOUSE_PASSWORD": "p@ss:/word", "FAILURE_DB_PASSWORD": "other"}
-    subprocess.run([sys.executable, "-c", code], env=environment, check=True, timeout=60)
-    with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
+    files, _ = rendered(example)
+    bundle = pack(example, tmp_path, {"CLICKHOUSE_PASSWORD": "p@ss:/word", "FAILURE_DB_PASSWORD": "other"})
+    with zipfile.ZipFile(bundle) as archive:
         names = archive.namelist()
         clickhouse = yaml.safe_load(archive.read("spotlight/databases/clickhouse.yaml"))
         failure_db = yaml.safe_load(archive.read("spotlight/databases/failure_db.yaml"))

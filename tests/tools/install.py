@@ -1,6 +1,7 @@
-"""Test tools built from Go source, once, into the user cache (never into the repo): building them
-takes minutes, so each version is built the first time a test session (or scripts/install) needs
-it and every later run reuses the binary. `python -m tests.tools.go_tools` builds them all."""
+"""Tools the tests run, made once into the user cache (never into the repo): built from Go source,
+or (Superset) installed from PyPI into a virtualenv of their own. Making them takes minutes, so each
+version is made the first time a test session (or scripts/install) needs it and every later run
+reuses it. `python -m tests.tools.install` makes them all."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from dotenv import dotenv_values
+
 from spotlight_nifi.config import Settings
+from spotlight_nifi.infra.services.superset import DRIVERS
 from spotlight_nifi.stack.state import cache_dir
 from tests.availability import unavailable
 
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSECHECK = Path(__file__).resolve().parent / "composecheck"
 """compose-go, the loader Docker Compose itself uses, behind a small command line."""
 NOMADCHECK = Path(__file__).resolve().parent / "nomadcheck"
@@ -75,24 +80,21 @@ def _build(go: str, source: Path, package: str, target: Path, flags: list[str], 
     return target
 
 
-def composecheck() -> Path:
-    """Keyed by a hash of its sources: an edit to them builds a new binary."""
-    sources = b"".join((COMPOSECHECK / name).read_bytes() for name in ("go.mod", "go.sum", "main.go"))
-    target = _target(f"composecheck-{hashlib.sha256(sources).hexdigest()[:16]}")
+def _from_source(name: str, directory: Path, purpose: str) -> Path:
+    """A tool of this repository's, keyed by a hash of its sources: an edit to them builds a new binary."""
+    sources = b"".join((directory / file).read_bytes() for file in ("go.mod", "go.sum", "main.go"))
+    target = _target(f"{name}-{hashlib.sha256(sources).hexdigest()[:16]}")
     if target.is_file():
         return target
-    go = _go(f"{COMPOSECHECK} (compose-go, Docker Compose's loader)")
-    return _build(go, COMPOSECHECK, ".", target, [], {})
+    return _build(_go(f"{directory} ({purpose})"), directory, ".", target, [], {})
+
+
+def composecheck() -> Path:
+    return _from_source("composecheck", COMPOSECHECK, "compose-go, Docker Compose's loader")
 
 
 def nomadcheck() -> Path:
-    """Keyed by a hash of its sources, as composecheck is."""
-    sources = b"".join((NOMADCHECK / name).read_bytes() for name in ("go.mod", "go.sum", "main.go"))
-    target = _target(f"nomadcheck-{hashlib.sha256(sources).hexdigest()[:16]}")
-    if target.is_file():
-        return target
-    go = _go(f"{NOMADCHECK} (consul-template, Nomad's template engine)")
-    return _build(go, NOMADCHECK, ".", target, [], {})
+    return _from_source("nomadcheck", NOMADCHECK, "consul-template, Nomad's template engine")
 
 
 def opentofu() -> Path:
@@ -109,7 +111,36 @@ def opentofu() -> Path:
                   {"CGO_ENABLED": "0"})
 
 
-TOOLS: dict[str, Callable[[], Path]] = {"composecheck": composecheck, "nomadcheck": nomadcheck, "tofu": opentofu}
+def superset_version() -> str:
+    """The Superset release the rendered stack runs: the tag of `example.env`'s SUPERSET_IMAGE."""
+    image = dotenv_values(ROOT / "example.env")["SUPERSET_IMAGE"] or ""
+    return image.rsplit(":", 1)[-1]
+
+
+SUPERSET_PINS = ("marshmallow>=3.20,<4", "marshmallow-sqlalchemy<1.4")
+"""Superset's image installs its pinned requirements; from PyPI, pip takes marshmallow 4, with which
+Superset 5.0 fails at import (`Field.__init__() got an unexpected keyword argument 'minLength'`)."""
+
+
+def superset() -> Path:
+    """Superset from PyPI with the drivers its start script adds, in a virtualenv of its own (its
+    pinned dependencies are not this project's); the `superset` command in it. A virtualenv names
+    its own path inside, so it is made in place and marked whole only at the end."""
+    version = superset_version()
+    home = _target(f"superset-{version}")
+    whole = home / ".installed"
+    if whole.is_file():
+        return home / "bin" / "superset"
+    shutil.rmtree(home, ignore_errors=True)
+    _run([sys.executable, "-m", "venv", str(home)], ROOT)
+    _run([str(home / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+          f"apache-superset=={version}", *SUPERSET_PINS, *DRIVERS], ROOT)
+    whole.write_text(version)
+    return home / "bin" / "superset"
+
+
+TOOLS: dict[str, Callable[[], Path]] = {"composecheck": composecheck, "nomadcheck": nomadcheck, "tofu": opentofu,
+                                        "superset": superset}
 
 
 def built(tool: Callable[[], Path]) -> Path:
