@@ -32,6 +32,16 @@ class ClientCertificate:
     chain_pem: bytes
     ca_file: Path | None
 
+    @classmethod
+    def from_pkcs12(cls, data: bytes, password: str, ca_file: Path | None = None) -> ClientCertificate:
+        """From a PKCS12 keystore as `infra certs` writes it; ValueError when it does not open or holds no key."""
+        key, cert, chain = pkcs12.load_key_and_certificates(data, password.encode())
+        if key is None or cert is None:
+            raise ValueError("it holds no key and certificate")
+        key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+        return cls(key_pem, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *chain]), ca_file)
+
     def context(self) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         with tempfile.TemporaryDirectory() as private:  # the ssl module loads a chain only from files
@@ -58,20 +68,15 @@ def client_certificate(settings: Settings, environment: str | None = None) -> Cl
     names, opened with `NIFI_CLIENT_KEYSTORE_PASSWORD` (else `NIFI_PASSWORD`), or None for an
     unsecured NiFi."""
     keystore = _path(settings, KEYSTORE, environment)
-    ca_file = _path(settings, CA_CERT, environment)
     if keystore is None:
         return None
+    ca_file = _path(settings, CA_CERT, environment)
     password = settings.get(PASSWORD, environment=environment) or settings.require(
         "NIFI_PASSWORD", hint=f"the password of `{KEYSTORE}`, unless `{PASSWORD}` is set")
     try:
-        key, cert, chain = pkcs12.load_key_and_certificates(keystore.read_bytes(), password.encode())
+        return ClientCertificate.from_pkcs12(keystore.read_bytes(), password, ca_file)
     except ValueError as error:
         raise ConfigError(KEYSTORE, f"`{KEYSTORE}` (`{keystore}`) does not open with its password: {error}") from error
-    if key is None or cert is None:
-        raise ConfigError(KEYSTORE, f"`{KEYSTORE}` (`{keystore}`) holds no key and certificate")
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    chain_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *chain])
-    return ClientCertificate(key_pem, chain_pem, ca_file)
 
 
 def use(client: ClientCertificate | None) -> None:

